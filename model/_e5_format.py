@@ -105,7 +105,7 @@ def read_e5_file(path: Path) -> E5File:
 
     return E5File(
         hidden=hidden, layers=layers, heads=heads, intermediate=intermediate, vocab_rows=vocab_rows,
-        max_positions=max_positions, type_vocab=type_vocab, layer_norm_eps=float(np.float32(eps)),
+        max_positions=max_positions, type_vocab=type_vocab, layer_norm_eps=float(str(np.float32(eps))),  # shortest float32 repr: 1e-12
         pieces=pieces, scores=scores, special_ids={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
         data=data, directory=directory,
     )
@@ -144,7 +144,8 @@ def bert_state_dict(e5: E5File) -> dict[str, np.ndarray]:
     state = {}
     for short, long in names.items():
         flat = e5.tensor(short)
-        matrix = short.startswith("emb.") and ".ln." not in short or short.endswith(("q.w", "k.w", "v.w", "ao.w", "fi.w", "fo.w"))
-        columns = e5.intermediate if short.endswith(".fo.w") else e5.hidden
-        state[long] = flat.reshape(-1, columns) if matrix else flat
+        if short.endswith(".b") or "ln." in short:  # biases and LayerNorm parameters
+            state[long] = flat
+        else:  # embeddings [rows, hidden] and Linear weights [out, in]
+            state[long] = flat.reshape(-1, e5.intermediate if short.endswith(".fo.w") else e5.hidden)
     return state

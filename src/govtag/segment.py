@@ -158,19 +158,45 @@ def segment(text: str, doc_id: str = "doc") -> list[Unit]:
         if level is not None:
             pieces = _split_label_colon(text, pieces)
         for i, (a, b) in enumerate(pieces):
-            piece = normalize(text[a:b])
-            piece_level = level if i == 0 else None
-            if piece_level is None and _ITEM.match(piece):
-                piece_level = _ITEM_LEVEL
-            is_heading = piece_level is not None and (
-                len(piece) <= MAX_HEADING_CHARS
-                or (len(pieces) == 1 and not piece.endswith(_NO_HEADING_END) and len(piece) <= 60))
-            if is_heading:
+            piece_level = _heading_level(normalize(text[a:b]), level if i == 0 else None, len(pieces) == 1)
+            if piece_level is not None:
                 emit(a, b, "heading", piece_level)
             else:
                 emit(a, b, "text")
                 seen_body = True
     return units
+
+
+def _heading_level(piece: str, line_level: int | None, whole_line: bool) -> int | None:
+    """The heading level of a unit, or None for body text. ``line_level`` is the marker level of
+    the line the unit opens (None for later units of a line, which can only be 一是-items)."""
+    level = line_level
+    if level is None and _ITEM.match(piece):
+        level = _ITEM_LEVEL
+    if level is None:
+        return None
+    short = len(piece) <= MAX_HEADING_CHARS
+    bare_line = whole_line and not piece.endswith(_NO_HEADING_END) and len(piece) <= 60
+    return level if short or bare_line else None
+
+
+def sections_from_texts(texts: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(kind, section path) for units that arrive already split, e.g. an outside gold file.
+
+    Each unit is read as if it opened its own line, which is how headings are written.
+    """
+    sections = _Sections()
+    out = []
+    for raw in texts:
+        text = normalize(raw)
+        level = _heading_level(text, _marker_level(text), whole_line=True)
+        if level is None and _is_unnumbered_heading(text):
+            level = 0
+        if level is None:
+            out.append(("text", sections.path()))
+        else:
+            out.append(("heading", sections.open(level, text)))
+    return out
 
 
 def _is_unnumbered_heading(line: str) -> bool:

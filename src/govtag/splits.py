@@ -1,0 +1,83 @@
+"""Report-level splits: whole documents go to train, dev or test, never single units.
+
+- ``fazhi`` reports (the target genre, five of them) form their own group: they are scored by
+  leave-one-report-out and as a cross-genre test of models trained on work reports.
+- Gold ``gwr`` reports are dealt into test/dev/train, stratified by how they were annotated
+  (whole report vs. problem paragraphs) and by level, with a seeded shuffle.
+- Every other ``gwr`` report is silver-only training material.
+- Near-duplicate reports follow their cluster's representative, so no copy of a test report
+  lands in training.
+
+The assignment is recorded in ``data/splits.json`` before any model is tuned; a test checks that
+the recorded file is what this code produces.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterator
+
+from .corpus import Document
+from .errors import GovtagError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SPLITS_FILE = PROJECT_ROOT / "data" / "splits.json"
+SPLITS = ("train", "dev", "test", "fazhi")
+# Dealing order for each stratum: 2 test, 1 dev, 3 train in every 6 reports.
+_PATTERN = ("test", "train", "dev", "train", "test", "train")
+DEFAULT_SEED = 13
+
+
+def make_splits(docs: list[Document], gold_kind: dict[str, str], clusters: dict[str, str] | None = None,
+                seed: int = DEFAULT_SEED) -> dict[str, str]:
+    """doc_id → split. ``gold_kind`` maps gold documents to "full" or "targeted"."""
+    rng = random.Random(seed)
+    strata: dict[tuple, list[Document]] = defaultdict(list)
+    split: dict[str, str] = {}
+    for d in docs:
+        if d.genre == "fazhi":
+            split[d.doc_id] = "fazhi"
+        elif d.doc_id in gold_kind:
+            strata[(gold_kind[d.doc_id], d.level)].append(d)
+        else:
+            split[d.doc_id] = "train"
+    dealt = 0
+    for key in sorted(strata):
+        members = sorted(strata[key], key=lambda d: d.doc_id)
+        rng.shuffle(members)
+        for d in members:
+            split[d.doc_id] = _PATTERN[dealt % len(_PATTERN)]
+            dealt += 1
+    if clusters:
+        # A document shares the split of its cluster's held-out member, if any.
+        held_out = {clusters[d]: s for d, s in split.items() if s in ("test", "dev", "fazhi")}
+        for d in split:
+            if split[d] == "train" and clusters.get(d, d) in held_out:
+                split[d] = held_out[clusters[d]]
+    return dict(sorted(split.items()))
+
+
+def save_splits(split: dict[str, str], path: Path = SPLITS_FILE, **info) -> None:
+    path.write_text(json.dumps({**info, "splits": split}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GovtagError(f"{path}: splits file not found (run `govtag data splits`)") from None
+    except json.JSONDecodeError as e:
+        raise GovtagError(f"{path}: invalid JSON ({e.msg})") from None
+    bad = {s for s in data.get("splits", {}).values() if s not in SPLITS}
+    if bad:
+        raise GovtagError(f"{path}: field 'splits' has unknown split names {sorted(bad)} (expected {SPLITS})")
+    return data["splits"]
+
+
+def leave_one_report_out(doc_ids: list[str]) -> Iterator[tuple[list[str], str]]:
+    """(training reports, held-out report) for each report in turn."""
+    for held_out in doc_ids:
+        yield [d for d in doc_ids if d != held_out], held_out
