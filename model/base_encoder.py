@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import string
 import tempfile
@@ -160,11 +161,10 @@ _CHINESE_RANGES = (
     (0x20000, 0x323AF),  # Extensions B-H
     (0x2F800, 0x2FA1F),  # CJK Compatibility Ideographs Supplement
 )
-_EXTRA_CHARS = frozenset(string.digits + string.punctuation + "▁·×÷°±")  # ▁ marks a word start
-
-
-def _is_chinese_piece(piece: str) -> bool:
-    return all(c in _EXTRA_CHARS or any(lo <= ord(c) <= hi for lo, hi in _CHINESE_RANGES) for c in piece)
+_CHINESE_PIECE = re.compile(  # ▁ marks a word start
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CHINESE_RANGES)
+    + re.escape(string.digits + string.punctuation + "▁·×÷°±") + "]+"
+)
 
 
 def _kept_ids(tok: dict, texts: Iterable[str]) -> list[int]:
@@ -176,7 +176,7 @@ def _kept_ids(tok: dict, texts: Iterable[str]) -> list[int]:
     for encoding in encoder.encode_batch(list(texts), add_special_tokens=False):
         keep.update(encoding.ids)
     for i, (piece, _score) in enumerate(tok["model"]["vocab"]):
-        if len(piece.lstrip("▁")) <= 1 or _is_chinese_piece(piece):
+        if len(piece.lstrip("▁")) <= 1 or _CHINESE_PIECE.fullmatch(piece):
             keep.add(i)
     return sorted(keep)
 
@@ -248,7 +248,9 @@ def _replaced_dir(target: Path) -> Iterator[Path]:
     old = tmp.with_name(tmp.name + "-old")
     try:
         yield tmp
-        tmp.chmod(0o755)  # mkdtemp makes it private
+        tmp.chmod(0o755)  # mkdtemp and safetensors make them private
+        for file in tmp.iterdir():
+            file.chmod(0o644)
         if target.exists():
             os.replace(target, old)
         os.replace(tmp, target)

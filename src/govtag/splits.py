@@ -81,3 +81,11 @@ def leave_one_report_out(doc_ids: list[str]) -> Iterator[tuple[list[str], str]]:
     """(training reports, held-out report) for each report in turn."""
     for held_out in doc_ids:
         yield [d for d in doc_ids if d != held_out], held_out
+
+
+def gold_kinds(gold_keys, unit_counts: dict[str, int]) -> dict[str, str]:
+    """"full" for documents whose every unit has a gold label, else "targeted"."""
+    labelled: dict[str, int] = defaultdict(int)
+    for doc_id, _, _ in gold_keys:
+        labelled[doc_id] += 1
+    return {d: "full" if n == unit_counts[d] else "targeted" for d, n in sorted(labelled.items())}
