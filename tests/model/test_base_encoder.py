@@ -40,9 +40,14 @@ def base_dir(tmp_path_factory):
     return materialize_base_model(tmp_path_factory.mktemp("cache") / "e5")
 
 
+def load(folder):
+    """Tokenizer and encoder; e5 has no pooler, so don't let transformers invent one."""
+    return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder, add_pooling_layer=False)
+
+
 @pytest.fixture(scope="session")
 def full(base_dir):
-    return AutoTokenizer.from_pretrained(base_dir), AutoModel.from_pretrained(base_dir, add_pooling_layer=False)
+    return load(base_dir)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +57,7 @@ def trimmed_dir(base_dir, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trimmed(trimmed_dir):
-    return AutoTokenizer.from_pretrained(trimmed_dir), AutoModel.from_pretrained(trimmed_dir, add_pooling_layer=False)
+    return load(trimmed_dir)
 
 
 def hidden_states(tokenizer_and_model, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,7 +96,8 @@ def test_tokenizer_matches_engine_token_counts(full):
 
 def test_folder_is_a_plain_bert_model(base_dir, full):
     config = AutoConfig.from_pretrained(base_dir)
-    assert (config.model_type, config.vocab_size, config.hidden_size, config.num_hidden_layers) == ("bert", 250037, 384, 12)
+    shape = (config.model_type, config.vocab_size, config.hidden_size, config.num_hidden_layers)
+    assert shape == ("bert", 250037, 384, 12)
     tokenizer, _ = full
     assert len(tokenizer) == 250002 and tokenizer.pad_token_id == config.pad_token_id == 1
     _, info = AutoModel.from_pretrained(base_dir, add_pooling_layer=False, output_loading_info=True)

@@ -1,0 +1,257 @@
+"""The unit classifier: a BERT-family encoder that reads each unit in its document context.
+
+Every context mode is expressed as *classification positions* in a token sequence, so one
+standard Hugging Face class (``AutoModelForTokenClassification``) serves them all and any
+BERT-family checkpoint works:
+
+- ``unit``:       ``[CLS] unit [SEP]`` — classify at [CLS];
+- ``section``:    ``[CLS] unit [SEP] section path [SEP]`` — classify at [CLS];
+- ``sequential``: ``[CLS] u1 [SEP] u2 [SEP] … [SEP]`` — consecutive units of one document in a
+  window, each classified at its own [SEP] (Cohan et al. 2019). Windows carry a few units of
+  left and right context that are not scored there, and every unit is scored in exactly one
+  window, so a document longer than the model length loses nothing.
+
+The context settings live in ``config.json`` under ``govtag`` next to ``id2label``/``label2id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from ..errors import GovtagError
+from ..files import atomic_dir
+from ..labels import ID2LABEL, LABEL2ID, LABELS
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_MODES = ("unit", "section", "sequential")
+IGNORE = -100  # positions without a label, as in Hugging Face's loss
+FORMAT_VERSION = 1  # bump when a saved folder can no longer be read the same way
+REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+
+
+@dataclass
+class ContextConfig:
+    mode: str = "sequential"
+    max_length: int = 256  # tokens per window (sequence)
+    max_unit_tokens: int = 64  # longer units are truncated, with a warning
+    max_section_tokens: int = 32  # section-path tokens in "section" mode
+    context_units: int = 2  # "sequential": unscored neighbours on each side of a window
+
+    def __post_init__(self) -> None:
+        if self.mode not in CONTEXT_MODES:
+            raise GovtagError(f"context mode {self.mode!r} is not one of {', '.join(CONTEXT_MODES)}")
+        if self.max_length < self.max_unit_tokens + 2:
+            raise GovtagError(f"max_length ({self.max_length}) must exceed max_unit_tokens + 2 ({self.max_unit_tokens + 2})")
+
+
+@dataclass
+class Window:
+    """One model input. ``positions[k]`` is where unit ``units[k]`` (a row index) is classified."""
+
+    input_ids: list[int]
+    positions: list[int]
+    units: list[int]
+    labels: list[int]
+    weights: list[float]
+
+
+def section_text(section: list[str] | tuple[str, ...]) -> str:
+    """The section path as the model reads it: the two innermost headings."""
+    return " > ".join(section[-2:])
+
+
+class Encoder:
+    """Turns document rows into windows for one tokenizer and context configuration."""
+
+    def __init__(self, tokenizer, context: ContextConfig):
+        self.tokenizer = tokenizer
+        self.context = context
+        self.cls, self.sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+
+    def _tokens(self, texts: list[str], limit: int) -> tuple[list[list[int]], int]:
+        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+        truncated = sum(len(x) > limit for x in ids)
+        return [x[:limit] for x in ids], truncated
+
+    def windows(self, rows: list[dict], targets: list[int] | None = None,
+                weights: list[float] | None = None) -> list[Window]:
+        """Windows over ``rows`` (several documents, each in reading order).
+
+        ``targets``/``weights`` give each row's label id (IGNORE for none) and loss weight.
+        """
+        targets = targets if targets is not None else [IGNORE] * len(rows)
+        weights = weights if weights is not None else [1.0] * len(rows)
+        ctx = self.context
+        unit_ids, truncated = self._tokens([r["text"] for r in rows], ctx.max_unit_tokens)
+        if truncated:
+            logger.warning("%d unit(s) longer than %d tokens were truncated for the model", truncated, ctx.max_unit_tokens)
+        if ctx.mode == "sequential":
+            out = []
+            for doc in _documents(rows):
+                out.extend(self._sequential(doc, unit_ids, targets, weights))
+            return out
+        sections = None
+        if ctx.mode == "section":
+            sections, _ = self._tokens([section_text(r["section"]) for r in rows], ctx.max_section_tokens)
+        out = []
+        for i, ids in enumerate(unit_ids):
+            seq = [self.cls, *ids, self.sep] + ([*sections[i], self.sep] if sections else [])
+            out.append(Window(seq, [0], [i], [targets[i]], [weights[i]]))
+        return out
+
+    def _sequential(self, doc: list[int], unit_ids, targets, weights) -> Iterator[Window]:
+        ctx, n = self.context, len(doc)
+        cost = [len(unit_ids[i]) + 1 for i in doc]  # tokens plus the unit's [SEP]
+        start = 0
+        while start < n:
+            left = list(range(max(0, start - ctx.context_units), start))
+            while left and 1 + sum(cost[k] for k in left) + cost[start] > ctx.max_length:
+                left.pop(0)
+            used = 1 + sum(cost[k] for k in left)
+            end = start
+            while end < n:
+                right_cost = sum(cost[k] for k in range(end + 1, min(n, end + 1 + ctx.context_units)))
+                if end > start and used + cost[end] + right_cost > ctx.max_length:
+                    break
+                used += cost[end]
+                end += 1
+            right = []
+            for k in range(end, min(n, end + ctx.context_units)):
+                if used + cost[k] > ctx.max_length:
+                    break
+                right.append(k)
+                used += cost[k]
+            seq, positions, units, labels, ws = [self.cls], [], [], [], []
+            for k in left + list(range(start, end)) + right:
+                seq.extend(unit_ids[doc[k]])
+                seq.append(self.sep)
+                if start <= k < end:
+                    positions.append(len(seq) - 1)
+                    units.append(doc[k])
+                    labels.append(targets[doc[k]])
+                    ws.append(weights[doc[k]])
+            yield Window(seq, positions, units, labels, ws)
+            start = end
+
+
+def _documents(rows: list[dict]) -> list[list[int]]:
+    """Row indices grouped by document, in the order documents first appear."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(r["doc_id"], []).append(i)
+    return list(groups.values())
+
+
+def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch; labels/weights become per-token tensors (IGNORE off the positions)."""
+    width = max(len(w.input_ids) for w in windows)
+    input_ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(windows), width), dtype=torch.long)
+    labels = torch.full((len(windows), width), IGNORE, dtype=torch.long)
+    weights = torch.zeros((len(windows), width), dtype=torch.float)
+    for b, w in enumerate(windows):
+        input_ids[b, : len(w.input_ids)] = torch.tensor(w.input_ids)
+        attention[b, : len(w.input_ids)] = 1
+        labels[b, w.positions] = torch.tensor(w.labels)
+        weights[b, w.positions] = torch.tensor(w.weights)
+    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "weights": weights}
+
+
+class UnitTagger:
+    """A fine-tuned encoder plus its tokenizer, context settings and calibration temperature."""
+
+    def __init__(self, model, tokenizer, context: ContextConfig, temperature: float = 1.0):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.context = context
+        self.temperature = temperature
+        self.encoder = Encoder(tokenizer, context)
+        self.labels = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
+
+    @classmethod
+    def from_base(cls, base: str | Path, context: ContextConfig, num_layers: int | None = None) -> "UnitTagger":
+        """A new tagger on a pretrained encoder (local folder or Hub name), head untrained."""
+        from transformers import AutoModelForTokenClassification, AutoTokenizer, logging as hf_logging
+
+        kwargs = {"num_hidden_layers": num_layers} if num_layers else {}
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the fresh head's "newly initialized" notice is expected
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(
+                str(base), num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, **kwargs)
+            tokenizer = AutoTokenizer.from_pretrained(str(base))
+        except OSError as e:
+            raise GovtagError(f"cannot load base model {base}: {e}") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        return cls(model, tokenizer, context)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> "UnitTagger":
+        """Load a folder written by ``save_pretrained``; problems are listed, not raised from torch."""
+        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+
+        path = Path(path)
+        if not path.is_dir():
+            raise GovtagError(f"{path}: model folder not found")
+        missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+        problems = [f"missing {f}" for f in missing]
+        config = None
+        if "config.json" not in missing:
+            config = AutoConfig.from_pretrained(str(path))
+            settings = getattr(config, "govtag", None)
+            if not isinstance(settings, dict):
+                problems.append("config.json has no 'govtag' settings (not a govtag model folder)")
+            elif settings.get("format_version") != FORMAT_VERSION:
+                problems.append(f"written by an incompatible govtag (format {settings.get('format_version')}, expected {FORMAT_VERSION})")
+            elif set(config.label2id) - set(LABELS):
+                problems.append(f"unknown labels in config.json: {sorted(set(config.label2id) - set(LABELS))}")
+        if problems:
+            raise GovtagError(f"{path}: not a usable model folder: " + "; ".join(problems))
+        known = {f.name for f in fields(ContextConfig)}
+        context = ContextConfig(**{k: v for k, v in config.govtag["context"].items() if k in known})
+        model = AutoModelForTokenClassification.from_pretrained(str(path))
+        model.eval()
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        return cls(model, tokenizer, context, float(config.govtag.get("temperature", 1.0)))
+
+    def save_pretrained(self, path: str | Path, extra_files: dict[str, str] | None = None) -> Path:
+        """Write model, tokenizer, settings and ``extra_files`` (name → text) atomically."""
+        self.model.config.govtag = {"format_version": FORMAT_VERSION, "context": asdict(self.context),
+                                    "temperature": self.temperature}
+        with atomic_dir(path) as tmp:
+            self.model.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            for name, text in (extra_files or {}).items():
+                (tmp / name).write_text(text, encoding="utf-8")
+        return Path(path)
+
+    @torch.inference_mode()
+    def logits(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
+        """Per-row logits [len(rows), num_labels], each row read in its document context."""
+        self.model.eval()
+        windows = self.encoder.windows(rows)
+        out = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))  # less padding
+        device = next(self.model.parameters()).device
+        for b in range(0, len(order), batch_size):
+            batch = [windows[i] for i in order[b: b + batch_size]]
+            enc = collate(batch, self.tokenizer.pad_token_id)
+            logits = self.model(input_ids=enc["input_ids"].to(device),
+                                attention_mask=enc["attention_mask"].to(device)).logits.float().cpu()
+            for k, w in enumerate(batch):
+                out[w.units] = logits[k, w.positions].numpy()
+        return out
+
+    def predict_proba(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
+        """Calibrated probabilities (softmax of logits / temperature)."""
+        z = self.logits(rows, batch_size) / self.temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)

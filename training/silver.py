@@ -1,0 +1,353 @@
+"""Weak (silver) labels for every unit of a report, from report structure and cue patterns.
+
+Gold labels cover a few dozen reports; the corpus has two hundred. A rules labeller gives every
+unit of every report a label a model can pre-train on, and it is cheap to re-run when the
+guideline or the segmenter changes.
+
+Why structure first: government reports follow one plan — a review of the past period (measures
+and outcomes), an admission of problems (shortcomings), then the work planned for the next period
+(plans) — and the guideline reads every unit in its place. A bare imperative is a ``plan`` in the
+plan part and a ``measure`` in the review part, so the labeller first decides which part a unit
+stands in and only then reads its cues:
+
+- **Parts** switch at headings that name a part (「一、2023年工作回顾」, 「二、存在的不足」,
+  「四、2025年工作计划」) and at in-text transitions: 「我们也清醒地看到……问题」 opens a problem
+  run inside the review that ends at 「对此，我们将……」 or the next section heading;
+  「下一步，我们将……」 opens the plan part of reports that give it no heading.
+- **Cues** then pick the label inside a part: outcome evidence or effect claims against measures in
+  the review, problem admissions, future markers, and ceremony that is ``other`` anywhere.
+
+The rules are general patterns from the guideline (``shared/spec/labels.md``); they were tuned on
+the gold units of ``train`` and ``dev`` reports only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..annotations import span_hash
+from ..corpus import Document
+from ..labels import guideline_version
+from ..segment import Unit, segment
+
+SILVER_VERSION = "1"
+ANNOTATOR = f"rules:govtag.training.silver@{SILVER_VERSION}"
+
+# The parts of a report, in reading order. FRONT is everything before the first part heading;
+# NOTES is a glossary or appendix after the report proper.
+FRONT, REVIEW, PROBLEMS, PLAN, NOTES = "front", "review", "problems", "plan", "notes"
+
+_CN_NUM = "一二三四五六七八九十百"
+
+# ---------------------------------------------------------------- heading ranks
+# Rank of a heading from its numbering: 1 「一、」/「第一部分」, 2 「（一）」, 3 「1.」, 4 「（1）」,
+# 5 items 「一是」/「①」, 0 unnumbered. Read from the text so that rows without a level work too.
+_RANKS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(rf"^第[{_CN_NUM}]+(?:部分|章|篇)"), 1),
+    (re.compile(rf"^[{_CN_NUM}]+[、．.]"), 1),
+    (re.compile(rf"^[（(][{_CN_NUM}]+[)）]"), 2),
+    (re.compile(r"^\d{1,2}[、．.](?!\d)"), 3),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 4),
+    (re.compile(rf"^(?:[{_CN_NUM}]+是|[①-⑳])"), 5),
+)
+ITEM_RANK = 5
+MAX_PART_HEADING_CHARS = 45  # a longer heading states content, it does not just name a part
+# A heading with a clause break, a full stop or a claim states content (「（六）……，主要任务取得重大进展。」).
+_CONTENT_HEADING = re.compile(r"[，,；;]|。$|取得|实现")
+
+# ---------------------------------------------------------------- part-naming headings
+# Checked in this order: 「2015年工作回顾」 names the review even though it names a year.
+_NOTES_HEAD = re.compile(r"名词(?:解释|术语)|术语(?:解释|注释)|注释$|^附[件录表]")
+_PROBLEM_HEAD = re.compile(
+    r"存在(?:的)?(?:主要)?(?:问题|不足|困难)|(?:问题|不足)(?:和|与|及)(?:不足|困难|差距|挑战|问题)"
+    r"|^(?:[^，,]{0,8})(?:主要)?(?:问题|不足|短板)(?:之处)?$|面临的(?:困难|问题|挑战)"
+)
+_REVIEW_HEAD = re.compile(
+    r"回顾|(?:主要|工作)(?:举措|做法|成效|成绩|成就)|(?:举措|做法|措施)(?:和|及|与)(?:成效|成果|成绩)"
+    r"|工作(?:情况|总结|进展)|进展情况|基本情况|职责(?:情况|履行)|履行.{0,24}职责|主要(?:工作)?成[效绩就]"
+    r"|以来(?:的)?工作$|过去(?:一|五|的一)年|发展(?:成就|成绩)|(?:主要|取得的)(?:成就|成绩)"
+)
+_PLAN_HEAD = re.compile(
+    r"工作(?:安排|计划|打算|思路|重点|部署|建议|任务|目标)|下一步|(?:主要|重点|目标)任务|总体要求|今后|未来"
+    r"|展望|(?:今|明)年|\d{4}年(?:的)?(?:主要|重点)?(?:工作|目标|任务)|十[一二三四五六七]五|奋斗目标|发展目标"
+    r"|预期目标|的建议$"
+)
+
+# ---------------------------------------------------------------- other: ceremony and structure
+_ADDRESS = re.compile(r"^(?:各位代表|同志们|各位委员|各位领导)[，,！!：:]?$")
+_CEREMONY = re.compile(
+    r"请予审议|请.{0,6}审议|报告如下|现将.{0,30}报告|(?:表示|致以).{0,8}(?:感谢|敬意|慰问)|我代表.{0,60}(?:感谢|敬意)"
+    r"|^让我们|(?:主要)?(?:做|抓)了以下(?:几[项个方面]|[一二三四五六七八九十]+[项个方面])?.{0,6}工作"
+    r"|(?:的结果|分不开)[。！]?$|得益于|离不开|成绩.{0,6}来之不易[。！]?$"
+)
+_CONTEXT_YEAR = re.compile(  # 「今年是……关键之年」: the setting, not a plan or a result
+    r"^(?:今年|明年|去年|过去的?一年|\d{4}年|这五年|.{0,24}以来的五年).{0,6}是.{0,60}(?:之年|的一年|的五年|周年)"
+)
+_IDEOLOGY_ONLY = re.compile(r"^(?:以|在).{0,60}(?:为指导|指引下|领导下)[^，。；]*[，,]?[^取实完建]*$")
+_SLOGAN = re.compile(r"[！!]$")
+
+# ---------------------------------------------------------------- shortcomings
+# 「我们也清醒地看到……」, 「……还存在一些问题和不足：」 open a problem run.
+_PROBLEM_OPENER = re.compile(
+    r"(?:清醒|冷静|深刻)(?:地)?(?:看到|认识到|意识到)|(?:存在|面临|面对)(?:着)?(?:的)?(?:一些|不少|许多|诸多|很多)?"
+    r".{0,16}(?:问题|不足|困难|差距|挑战|短板|矛盾)[，,：:。]?$|(?:问题|不足|差距|困难)(?:和|与)(?:不足|问题|挑战|困难)"
+    r"|(?:不足|差距)[：:]$|还有(?:很多|不少|一些)不足|缺点和不足"
+)
+# Words that admit a problem (guideline: 不够、不足、有待、仍需、短板、薄弱、滞后、单一、不到位…).
+_SHORTCOMING = re.compile(
+    r"不够|不足(?!\d)|有待|仍需|尚需|还需|亟需|亟待|短板|薄弱|滞后|单一|不到位|不均衡|不平衡|不充分|不完善|不健全"
+    r"|不规范|不合理|不明显|不高|不强|不大|不多|不快|不畅|偏低|偏少|偏弱|偏高|较低|较弱|较少|差距|瓶颈|欠账|隐患"
+    r"|难度(?:较)?大|压力(?:较|很|仍然|依然)?大|问题(?:仍然|依然|比较|较为|十分)?突出|尚未|还没有|没有(?:根本|完全|真正)"
+    r"|仍(?:然)?存在|依然存在|仍有|不容乐观|严峻|困难|任重道远|制约|矛盾(?:突出|凸显)"
+)
+# …unless the unit is about solving the problem: 「补齐短板」 「着力解决……问题」 are actions.
+_SOLVING = re.compile(
+    r"(?:补齐?|补强|解决(?:了)?|破解|弥补|化解|克服|针对|聚焦|围绕|突破|应对|缓解|整改|消除|攻克|帮助|解困|纾困|帮扶)"
+    r".{0,12}(?:短板|不足|问题|瓶颈|困难|矛盾|差距|薄弱|隐患|难题)"
+)
+# The unit that closes a problem run: 「对此，我们将……」, 「我们一定要努力改进工作……」.
+_PROBLEM_CLOSER = re.compile(
+    r"^(?:对此|对于?这些|面对这些|针对这些|这些问题和|这些困难和|对上述|为此)|(?:我们|政府)(?:将|要|必须|一定要|一定|决心)"
+    r"|加以解决|切实解决|认真解决|努力解决|决不辜负|绝不辜负"
+)
+
+# ---------------------------------------------------------------- plans
+_PLAN_OPENER = re.compile(r"^(?:下一步|今后|明年|新的一年|\d{4}年|未来[一二三四五]年)[，,].{0,12}(?:将|要|拟|计划|力争)|^下一步")
+_FUTURE = re.compile(
+    r"下一步|今后|明年|未来[一二三四五]?年|(?:将|要|拟|计划|力争|争取|必须|务必|一定要)(?:继续|进一步|加快|全力|努力|着力|坚持"
+    r"|持续|不断|重点|切实|采取|认真|深入|全面|大力|积极|推动|推进|加强|深化|完善|建立|健全|实现|确保|把|以|在|做好|抓好|落实)"
+    r"|(?:我们|我[区市县省局委办])(?:将|要|拟|计划)"
+)
+
+# ---------------------------------------------------------------- outcomes
+_PERCENT = r"\d+(?:\.\d+)?(?:%|‰|个百分点|成)"
+_OUTCOME = re.compile(
+    # a rate, ratio, ranking, level or change reached
+    rf"{_PERCENT}|同比|增速|(?:增长|下降|提高|提升|增加|减少|降低|缩短|压缩|下降|回落|上升|扩大)(?:了)?(?:到|至)?\d"
+    r"|(?:提高|提升|降|下降|缩短|压缩|减少|增加|扩大|上升)(?:到|至)|由.{0,16}(?:提高|提升|下降|降|增加|减少|缩短)"
+    r"|达(?:到)?[\d一二三四五六七八九十百千万亿]|突破\d|超过\d|位(?:居|列)|排名|排在|居.{0,8}(?:首位|前列|第)|第[一二三四五六七八九十\d]+(?:位|名)"
+    r"|全国(?:首|第一|前列|领先)|率先|首个|首批|首家"
+    # an award, title, recognition or evaluation
+    r"|获评|荣获|获得|获批|被(?:评为|授予|列为|确定为|命名为)|评为|入选|入围|获.{0,10}(?:奖|称号|表彰)|授予|称号"
+    r"|通过.{0,24}(?:验收|评估|考核|认证|复审|审查|评审|测评|检查)|被.{0,24}(?:推广|报道|肯定|采纳|转发|表扬)"
+    # completion of a target, a state reached
+    r"|建成|完成|实现|全覆盖|清零|归零|零(?:增长|发生|事故|投诉)|上线|投入(?:使用|运营|运行)|通车|开通|落户|竣工|办结"
+    r"|满意率|办结率|覆盖率|达标率|合格率|优良率|成功率|知晓率|执行率|\d+(?:\.\d+)?倍"
+    # a claim of effect
+    r"|取得(?:了)?.{0,16}(?:成效|成果|进展|突破|成绩|胜利|成就|实效|好评)|成效(?:明显|显著|突出)|(?:效果|效能|效率|成效)"
+    r"(?:明显|显著|良好|突出|提升|提高)|(?:明显|显著|大幅|持续|不断|进一步|稳步|逐步|有效|更加|日益|快速|全面|大大)"
+    r"(?:提升|提高|增强|改善|优化|加快|下降|降低|扩大|减少|缓解|好转|完善|向好|壮大|巩固|规范|强化|彰显|显现|凸显|活跃"
+    r"|丰富|便利|便捷|畅通|健全|加强|增加)|得到(?:了)?.{0,10}(?:提升|提高|增强|改善|加强|保障|落实|解决|肯定|缓解|遏制|规范)"
+    r"|有效(?:遏制|控制|防范|化解|保障|促进|解决|维护|避免)|(?:保持|实现)(?:了)?(?:平稳|稳定|稳中|增长|较快)"
+    r"|迈上|跃升|跃居|翻番|创.{0,6}(?:新高|纪录|历史)|新(?:台阶|水平|突破|局面|进展|成效|成绩|高度|面貌)|向好|成为"
+)
+# Volume of activity is still a measure (guideline: 「开展政策解读258次」): a count right after a
+# verb of doing, with a unit of activity.
+_ACTIVITY_COUNT = re.compile(
+    r"(?:开展|举办|召开|组织|发放|办理|培训|印发|制定|出台|检查|走访|受理|聘请|开设|宣传|解读|审查|审核|备案|清理|梳理"
+    r"|拨付|投入|资助|提供|发布|编印|举行|接待|答复|处理|查处|调解|调处|排查|整治|清拆|拆除|服务|帮扶|救助|慰问|征集)"
+    r"[^，；。]{0,16}?\d[\d.]*(?:余|多)?(?:万|亿)?(?:次|场|件|期|份|人次|家次|批|项|个|起|宗|条|户|人|名|家|元|册|篇|场次)"
+)
+
+
+@dataclass
+class _State:
+    """Where the reader stands: the report part, and whether an in-text problem run is open."""
+
+    part: str = FRONT
+    part_rank: int = 0  # rank of the heading that opened the part (0: unnumbered or in-text)
+    problem_run: bool = False
+    problems_seen: bool = False  # the review has had its problem run: the next section is the plan
+    part_heading: str = ""  # text of the heading that set the part, to recognise it in section paths
+
+
+def heading_rank(text: str) -> int:
+    """Numbering rank of a heading (see ``_RANKS``); 0 for an unnumbered heading."""
+    for pattern, rank in _RANKS:
+        if pattern.match(text):
+            return rank
+    return 0
+
+
+def heading_part(text: str) -> str | None:
+    """The part a heading names (it only names the section), or None for a content heading."""
+    if heading_rank(text) == ITEM_RANK or len(text) > MAX_PART_HEADING_CHARS or _CONTENT_HEADING.search(text):
+        return None
+    if _NOTES_HEAD.search(text):
+        return NOTES
+    if _PROBLEM_HEAD.search(text):
+        return PROBLEMS
+    if _REVIEW_HEAD.search(text):
+        return REVIEW
+    if _PLAN_HEAD.search(text):
+        return PLAN
+    return None
+
+
+def _is_other(text: str, part: str) -> bool:
+    """Ceremony and structure, wherever they stand."""
+    if _ADDRESS.match(text) or _CEREMONY.search(text) or _CONTEXT_YEAR.match(text):
+        return True
+    if part in (FRONT, REVIEW) and _IDEOLOGY_ONLY.match(text) and not _OUTCOME.search(text):
+        return True
+    return part == PLAN and _SLOGAN.search(text) is not None and not _FUTURE.search(text)
+
+
+def _admits_problem(text: str) -> bool:
+    """A problem word that is not the object of a fix (「补齐短板」 is an action, not an admission)."""
+    return _SHORTCOMING.search(text) is not None and _SOLVING.search(text) is None
+
+
+def _opens_problems(text: str) -> bool:
+    """「我们也清醒地看到……问题」: an admission, not a plan to solve them nor a hurdle overcome."""
+    return (_PROBLEM_OPENER.search(text) is not None and _FUTURE.search(text) is None
+            and _SOLVING.search(text) is None and _OUTCOME.search(text) is None)
+
+
+def _review_label(text: str) -> str:
+    """Measure or outcome, by the guideline's tie-break: outcome when the unit reports a result
+    with evidence or an effect claim, measure otherwise (a count of work done stays a measure)."""
+    outcome = _OUTCOME.search(text)
+    if outcome is None:
+        return "measure"
+    if _ACTIVITY_COUNT.search(text) and not _OUTCOME.search(_ACTIVITY_COUNT.sub("", text)):
+        return "measure"
+    return "outcome"
+
+
+def _label_heading(text: str, state: _State) -> str:
+    """A content heading takes the label of its part: review sub-headings are measures unless they
+    claim an effect, problem sub-headings are shortcomings, plan sub-headings are plans."""
+    if state.problem_run or state.part == PROBLEMS:
+        return "shortcoming"
+    if state.part == PLAN:
+        return "plan"
+    if state.part == REVIEW:
+        return _review_label(text)
+    return "other"
+
+
+def _label_text(text: str, state: _State) -> str:
+    """Label a body unit and advance the problem-run / plan-part state it may open or close."""
+    if state.part == NOTES:
+        return "other"
+    if state.problem_run or state.part == PROBLEMS:
+        if _PROBLEM_CLOSER.search(text) and not _admits_problem(text):
+            state.problem_run = False
+            return "plan"
+        if state.problem_run and _OUTCOME.search(text) and not _SHORTCOMING.search(text):
+            state.problem_run = False  # a short aside on the difficulties of the year is over
+            return _label_text(text, state)
+        return "other" if _is_other(text, state.part) else "shortcoming"
+    if _is_other(text, state.part):
+        return "other"
+    if state.part in (FRONT, REVIEW):
+        if _opens_problems(text):
+            state.problem_run = state.problems_seen = True
+            return "shortcoming"
+        if _PLAN_OPENER.search(text):
+            state.part, state.part_rank, state.part_heading = PLAN, 0, ""
+            return "plan"
+        if _FUTURE.search(text):
+            return "plan"
+        if state.part == FRONT:
+            return "outcome" if _OUTCOME.search(text) else "other"
+        return _review_label(text)
+    # PLAN part: every task item is a plan, whatever its grammar.
+    if _opens_problems(text):
+        state.problem_run = True
+        return "shortcoming"
+    return "plan"
+
+
+def _enter_heading(unit_text: str, state: _State) -> str:
+    """Update the state at a heading and return its label."""
+    rank = heading_rank(unit_text)
+    part = heading_part(unit_text)
+    if part is not None:
+        state.part, state.part_rank, state.part_heading = part, rank, unit_text
+        state.problem_run = state.problems_seen = False
+        return "other"
+    if rank != ITEM_RANK:
+        state.problem_run = False
+        # Problems close the review: the next section of the part's own rank is the plan.
+        if (state.part == PROBLEMS or state.problems_seen) and state.part != PLAN and rank <= state.part_rank:
+            state.part, state.part_rank, state.part_heading = PLAN, rank, ""
+    return _label_heading(unit_text, state)
+
+
+def _sync_with_path(section: tuple[str, ...], state: _State) -> None:
+    """Adopt the part named in a unit's section path when the reader missed its heading (rows that
+    carry only some units of a document)."""
+    for heading in reversed(section):
+        part = heading_part(heading)
+        if part is not None:
+            if heading != state.part_heading and state.part == FRONT:
+                state.part, state.part_rank, state.part_heading = part, heading_rank(heading), heading
+            return
+
+
+def label_units(units: list[Unit]) -> list[str]:
+    """Labels for one document's units, given in reading order."""
+    state = _State()
+    labels = []
+    seen_body = False
+    for unit in units:
+        _sync_with_path(unit.section, state)
+        if unit.kind == "chrome":
+            labels.append("other")
+        elif unit.kind == "heading":
+            # Unnumbered lines before any body text are the report's title block.
+            labels.append("other" if not seen_body and heading_rank(unit.text) == 0 and heading_part(unit.text) is None
+                          else _enter_heading(unit.text, state))
+        else:
+            seen_body = True
+            labels.append(_label_text(unit.text, state))
+    return labels
+
+
+def label_rows(rows: list[dict]) -> list[str]:
+    """Labels for dataset rows (``doc_id, index, text, kind, section``), in the order given.
+
+    Rows of several documents may be interleaved; each document's rows are labelled together in
+    index order, since a unit's label depends on what came before it.
+    """
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_doc[row["doc_id"]].append(i)
+    labels: list[str] = [""] * len(rows)
+    for doc_id, positions in by_doc.items():
+        positions.sort(key=lambda i: rows[i]["index"])
+        units = [Unit(doc_id, rows[i]["index"], rows[i].get("start") or 0, rows[i].get("end") or 0,
+                      rows[i]["text"], rows[i]["kind"], None, tuple(rows[i].get("section") or ()))
+                 for i in positions]
+        for i, label in zip(positions, label_units(units)):
+            labels[i] = label
+    return labels
+
+
+def write_silver(docs: Iterable[Document], path: str | Path) -> int:
+    """Label every unit of every document and write standoff JSONL sorted by (doc_id, start).
+
+    Returns the number of records written.
+    """
+    guideline = guideline_version()
+    records = []
+    for doc in docs:
+        units = segment(doc.text, doc.doc_id)
+        for unit, label in zip(units, label_units(units)):
+            records.append({"doc_id": doc.doc_id, "start": unit.start, "end": unit.end,
+                            "sha1": span_hash(doc.text[unit.start:unit.end]), "label": label,
+                            "annotator": ANNOTATOR, "guideline": guideline})
+    records.sort(key=lambda r: (r["doc_id"], r["start"]))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(records)
