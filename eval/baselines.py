@@ -59,15 +59,18 @@ class MajorityBaseline:
         return np.tile(self._fitted_prior(), (len(rows), 1))
 
 
-def section_text(row: dict) -> str:
-    """The whole heading path, outermost first.
+SECTION_DEPTH = 2
 
-    The full path rather than the last two headings: the top-level heading names the part of the
-    report (回顾 / 问题 / 任务), which is what turns a bare imperative into a measure or a plan, and
-    it sits three or four levels up for many units. Deeper headings add a few n-grams each, and
-    sublinear tf with l2 normalisation keeps them from drowning the part-level cue.
+
+def section_text(row: dict) -> str:
+    """The innermost ``SECTION_DEPTH`` headings above the unit, outermost first.
+
+    The nearest headings carry the cue that turns a bare imperative into a measure or a plan
+    (「（三）2025年重点任务」 vs 「（三）主要举措」) and name the line of work. Two, not the whole path:
+    on dev, macro-F1 was 0.752 with the last two headings and 0.724 with the full path, whose top
+    levels are often report-specific titles that add sparse n-grams.
     """
-    return " > ".join(row["section"])
+    return " > ".join(row["section"][-SECTION_DEPTH:])
 
 
 class TfidfBaseline:

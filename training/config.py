@@ -33,6 +33,7 @@ class TrainConfig:
     train_splits: list[str] = field(default_factory=lambda: ["train"])
     dev_split: str = "dev"
     test_splits: list[str] = field(default_factory=lambda: ["test", "fazhi"])
+    test_docs: list[str] = field(default_factory=list)  # extra held-out reports (leave-one-out)
     threads: int | None = None  # torch CPU threads (None: torch's default)
 
     def __post_init__(self) -> None:
@@ -82,5 +83,5 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Tr
     return _build(TrainConfig, values, str(path or "config"))
 
 
-def save_config(config: TrainConfig, path: Path) -> None:
-    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+def config_yaml(config: TrainConfig) -> str:
+    return yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True)

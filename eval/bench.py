@@ -1,0 +1,160 @@
+"""`govtag bench quality`: every model on the same splits and seeds, as one Markdown table.
+
+Rows: majority class, the rules (silver) labeller, TF-IDF + logistic regression (unit alone and
+with its section path), and the BERT tagger in each context mode. Columns: the gwr test reports,
+the five fazhi reports as a cross-genre test (no fazhi report in training), and leave-one-
+report-out over the fazhi reports (trained on gwr plus the four other fazhi reports).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..labels import LABELS
+from ..training.config import TrainConfig
+from ..training.data import TrainingData, load_training_data
+from .baselines import MajorityBaseline, RulesBaseline, TfidfBaseline
+from .report import evaluate
+
+FAZHI_DOCS = "fazhi"
+
+
+def _score(rows: list[dict], probs: np.ndarray) -> dict:
+    r = evaluate(rows, probs, LABELS)
+    return {"macro_f1": r["scores"]["macro_f1"], "ci": [r["bootstrap"]["low"], r["bootstrap"]["high"]],
+            "f1": {k: v["f1"] for k, v in r["scores"]["per_class"].items()}, "n_units": r["n_units"]}
+
+
+def _loro_configs(cfg: TrainConfig, fazhi_docs: list[str]) -> list[TrainConfig]:
+    out = []
+    for doc in fazhi_docs:
+        c = copy.deepcopy(cfg)
+        c.train_splits = [*cfg.train_splits, "fazhi"]
+        c.test_splits, c.test_docs = [], [doc]
+        c.output_dir = f"{cfg.output_dir}/loro-{doc}"
+        out.append(c)
+    return out
+
+
+def _baselines() -> dict:
+    return {"majority": MajorityBaseline, "rules (silver labeller)": RulesBaseline,
+            "tfidf unit": lambda: TfidfBaseline(with_section=False),
+            "tfidf unit+section": lambda: TfidfBaseline(with_section=True)}
+
+
+def _gold_only(rows: list[dict]) -> list[dict]:
+    return [r if r["label_source"] == "gold" else {**r, "label": None, "label_source": None} for r in rows]
+
+
+def _baseline_results(cfg: TrainConfig, data: TrainingData, loro: list[tuple[str, TrainingData]]) -> dict:
+    results = {}
+    for name, make in _baselines().items():
+        model = make().fit(_gold_only(data.train))
+        entry = {split: _score(rows, model.predict_proba(rows)) for split, rows in data.test.items()}
+        per_doc = {}
+        for doc, d in loro:
+            m = make().fit(_gold_only(d.train))
+            per_doc[doc] = _score(d.test[doc], m.predict_proba(d.test[doc]))["macro_f1"]
+        entry["loro"] = per_doc
+        results[name] = entry
+    return results
+
+
+def _bert_results(cfg: TrainConfig, modes: list[str], seeds: list[int], loro: list[tuple[str, TrainingData]],
+                  loro_modes: list[str]) -> dict:
+    from ..training.trainer import train
+
+    results = {}
+    for mode in modes:
+        runs = []
+        for seed in seeds:
+            c = copy.deepcopy(cfg)
+            c.context.mode, c.seed = mode, seed
+            c.output_dir = f"{cfg.output_dir}/{mode}-seed{seed}"
+            started = time.time()
+            metrics = json.loads((train(c) / "metrics.json").read_text())
+            run = {split: {"macro_f1": m["scores"]["macro_f1"], "ci": [m["bootstrap"]["low"], m["bootstrap"]["high"]],
+                           "f1": {k: v["f1"] for k, v in m["scores"]["per_class"].items()}}
+                   for split, m in metrics.items() if isinstance(m, dict)}
+            run["seconds"] = round(time.time() - started, 1)
+            if mode in loro_modes:
+                run["loro"] = {}
+                for doc, d in loro:
+                    lc = next(x for x in _loro_configs(c, [doc]))
+                    m = json.loads((train(lc, data=d) / "metrics.json").read_text())
+                    run["loro"][doc] = m[doc]["scores"]["macro_f1"]
+            runs.append(run)
+        results[f"bert {mode}"] = runs
+    return results
+
+
+def bench_quality(cfg: TrainConfig, modes: list[str], seeds: list[int], loro_modes: list[str]) -> dict:
+    """Train and score everything; returns a JSON-able dict (see ``quality_markdown``)."""
+    data = load_training_data(cfg)
+    fazhi_docs = sorted({r["doc_id"] for r in data.test.get(FAZHI_DOCS, [])})
+    loro = [(doc, load_training_data(c)) for doc, c in zip(fazhi_docs, _loro_configs(cfg, fazhi_docs))]
+    return {
+        "machine": machine(), "commit": _commit(), "seeds": seeds, "config": cfg.to_dict(),
+        "baselines": _baseline_results(cfg, data, loro),
+        "bert": _bert_results(cfg, modes, seeds, loro, loro_modes),
+    }
+
+
+def _mean(values: list[float]) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    return f"{np.mean(values):.3f}" + (f" ± {np.std(values):.3f}" if len(values) > 1 else "")
+
+
+def quality_markdown(result: dict) -> str:
+    """The table: macro-F1 per set (mean ± std over seeds for BERT), then per-class F1 on gwr test."""
+    head = ["model", "gwr test macro-F1", "fazhi cross-genre macro-F1", "fazhi leave-one-out macro-F1",
+            *[f"test F1 {label}" for label in LABELS]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def row(name: str, runs: list[dict]) -> str:
+        loro = [np.mean(list(r["loro"].values())) if r.get("loro") else None for r in runs]
+        cells = [name, _mean([r["test"]["macro_f1"] for r in runs if "test" in r]),
+                 _mean([r["fazhi"]["macro_f1"] for r in runs if "fazhi" in r]), _mean(loro),
+                 *[_mean([r["test"]["f1"][label] for r in runs if "test" in r]) for label in LABELS]]
+        return "| " + " | ".join(cells) + " |"
+
+    lines += [row(name, [r]) for name, r in result["baselines"].items()]
+    lines += [row(name, runs) for name, runs in result["bert"].items()]
+    m = result["machine"]
+    lines += ["", f"Commit {result['commit']}, seeds {result['seeds']}, on {m['cpu']} ({m['cores']} cores"
+              + (f", GPU {m['gpu']}" if m.get("gpu") else "") + ")."]
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> dict:
+    import os
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "torch": torch.__version__, "python": platform.python_version()}
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

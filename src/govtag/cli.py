@@ -1,0 +1,225 @@
+"""The `govtag` command. Every input problem ends as one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+from .errors import GovtagError
+
+
+def _docs(args) -> dict:
+    from .corpus import load_corpus
+
+    return {d.doc_id: d for d in load_corpus(getattr(args, "corpus", None))}
+
+
+def cmd_data_stats(args) -> None:
+    from .stats import data_stats, format_stats
+
+    stats = data_stats(_docs(args))
+    print(json.dumps(stats, ensure_ascii=False, indent=1) if args.json else format_stats(stats))
+
+
+def cmd_data_segment(args) -> None:
+    from .corpus import load_document
+    from .segment import segment
+
+    if args.file == "-":
+        text, doc_id = sys.stdin.read(), "stdin"
+    else:
+        doc = load_document(args.file)
+        text, doc_id = doc.text, doc.doc_id
+    with (open(args.output, "w", encoding="utf-8") if args.output else nullcontext(sys.stdout)) as out:
+        for u in segment(text, doc_id):
+            out.write(json.dumps(u.to_dict(), ensure_ascii=False) + "\n")
+
+
+def cmd_data_build(args) -> None:
+    from .annotations import build_rows, load_gold, to_dataset
+    from .files import atomic_dir
+    from .splits import load_splits
+
+    docs = _docs(args)
+    rows = build_rows(docs, load_gold(docs), "gold")
+    splits = load_splits()
+    for r in rows:
+        r["split"] = splits.get(r["doc_id"], "train")
+    with atomic_dir(args.out) as tmp:
+        to_dataset(rows).save_to_disk(str(tmp))
+    print(f"wrote {len(rows)} units of {len({r['doc_id'] for r in rows})} reports "
+          f"({sum(r['label'] is not None for r in rows)} with gold labels) to {args.out}")
+
+
+def cmd_data_splits(args) -> None:
+    from .annotations import load_gold
+    from .dedup import duplicate_clusters, near_duplicate_pairs
+    from .segment import segment
+    from .splits import DEFAULT_SEED, gold_kinds, load_splits, make_splits, save_splits
+
+    docs = _docs(args)
+    kinds = gold_kinds(load_gold(docs), {d: len(segment(doc.text, d)) for d, doc in docs.items()})
+    pairs = near_duplicate_pairs(list(docs.values()))
+    split = make_splits(list(docs.values()), kinds, duplicate_clusters(list(docs), pairs), seed=args.seed)
+    if args.write:
+        save_splits(split, seed=args.seed, method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
+        print("wrote data/splits.json")
+    elif split != load_splits():
+        raise GovtagError("data/splits.json differs from what the current annotations give; "
+                          "splits are fixed before tuning — change them only deliberately, with --write")
+    else:
+        print(f"data/splits.json matches (seed {DEFAULT_SEED}); near-duplicate report pairs: {len(pairs)}")
+
+
+def cmd_data_dedup(args) -> None:
+    from .dedup import near_duplicate_pairs
+
+    pairs = near_duplicate_pairs(list(_docs(args).values()), args.threshold)
+    for a, b, c in pairs:
+        print(f"{a}\t{b}\t{c:.3f}")
+    print(f"{len(pairs)} near-duplicate pair(s) at containment ≥ {args.threshold}", file=sys.stderr)
+
+
+def cmd_data_sheet(args) -> None:
+    from .segment import segment
+    from .sheets import write_sheet
+
+    docs = _docs(args)
+    missing = [d for d in args.doc_ids if d not in docs]
+    if missing:
+        raise GovtagError(f"no such document(s) in the corpus: {', '.join(missing)}")
+    write_sheet(Path(args.out), [(d, segment(docs[d].text, d)) for d in args.doc_ids])
+
+
+def cmd_data_import(args) -> None:
+    from .sheets import sheet_to_records, write_records
+
+    records = sheet_to_records(Path(args.sheet), _docs(args), args.annotator, args.doc_id)
+    write_records(records, Path(args.out))
+    print(f"wrote {len(records)} label records to {args.out}")
+
+
+def cmd_data_silver(args) -> None:
+    from .annotations import SILVER_DIR
+    from .training.silver import write_silver
+
+    out = Path(args.out) if args.out else SILVER_DIR / "silver-rules-v1.jsonl"
+    n = write_silver(list(_docs(args).values()), out)
+    print(f"wrote {n} silver labels to {out}")
+
+
+def cmd_train(args) -> None:
+    from .training.config import load_config
+    from .training.trainer import train
+
+    cfg = load_config(args.config, args.overrides)
+    model_dir = train(cfg, resume=args.resume)
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    print(f"model written to {model_dir}")
+    for name, m in metrics.items():
+        if isinstance(m, dict):
+            s = m["scores"]
+            print(f"  {name:<8} macro-F1 {s['macro_f1']:.3f}  accuracy {s['accuracy']:.3f}  units {m['n_units']}")
+
+
+def cmd_eval(args) -> None:
+    from .eval.harness import evaluate_model
+
+    evaluate_model(args.model, args.data, args.out)
+
+
+def cmd_bench_quality(args) -> None:
+    from .eval.bench import bench_quality, quality_markdown
+    from .training.config import load_config
+
+    cfg = load_config(args.config, [f"output_dir={args.out}", *args.overrides])
+    result = bench_quality(cfg, args.modes, args.seeds, args.loro_modes)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "quality.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    table = quality_markdown(result)
+    (Path(args.out) / "quality.md").write_text(table)
+    print(table)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govtag", description="Tag the units of Chinese government reports.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="corpus, annotations and splits").add_subparsers(dest="data_command", required=True)
+    p = data.add_parser("stats", help="documents, units, gold/silver counts, agreement")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_data_stats)
+    p = data.add_parser("segment", help="units of a report file (or - for stdin) as JSONL")
+    p.add_argument("file")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_data_segment)
+    p = data.add_parser("build", help="write the gold-labelled dataset (datasets.Dataset) to a folder")
+    p.add_argument("--out", default="runs/dataset")
+    p.set_defaults(func=cmd_data_build)
+    p = data.add_parser("splits", help="check (or --write) data/splits.json")
+    p.add_argument("--write", action="store_true")
+    p.add_argument("--seed", type=int, default=13)
+    p.set_defaults(func=cmd_data_splits)
+    p = data.add_parser("dedup", help="list near-duplicate report pairs")
+    p.add_argument("--threshold", type=float, default=0.5)
+    p.set_defaults(func=cmd_data_dedup)
+    p = data.add_parser("sheet", help="write an annotation sheet for documents")
+    p.add_argument("doc_ids", nargs="+")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_data_sheet)
+    p = data.add_parser("import-labels", help="turn a returned annotation sheet into standoff records")
+    p.add_argument("sheet")
+    p.add_argument("--annotator", required=True, help="who made these labels, e.g. 'person:wang' or 'ai-claude:ann-A'")
+    p.add_argument("--out", required=True)
+    p.add_argument("--doc-id", help="document of a two-column sheet (default: the sheet's file name)")
+    p.set_defaults(func=cmd_data_import)
+    p = data.add_parser("silver", help="label the whole corpus with the rules labeller (silver)")
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_data_silver)
+    for sub in data.choices.values():
+        sub.add_argument("--corpus", help="corpus folder (default: ../shared/corpus)")
+
+    p = commands.add_parser("train", help="fine-tune a tagger from a config")
+    p.add_argument("--config", default="configs/default.yaml")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run in the same output_dir")
+    p.add_argument("overrides", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("eval", help="score a model on gold data")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True, help="a split of the project's gold (test, dev, fazhi) or an interchange JSONL file")
+    p.add_argument("--out", help="report folder (default: MODEL/eval-<data>)")
+    p.set_defaults(func=cmd_eval)
+
+    bench = commands.add_parser("bench", help="benchmarks").add_subparsers(dest="bench_command", required=True)
+    p = bench.add_parser("quality", help="all baselines and context modes on the same splits and seeds")
+    p.add_argument("--config", default="configs/default.yaml")
+    p.add_argument("--out", default="runs/bench-quality")
+    p.add_argument("--modes", nargs="+", default=["unit", "section", "sequential"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
+    p.add_argument("--loro-modes", nargs="*", default=["sequential"], help="context modes also run leave-one-report-out")
+    p.add_argument("overrides", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_bench_quality)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        args.func(args)
+    except GovtagError as e:
+        print(f"govtag: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("govtag: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
