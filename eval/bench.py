@@ -87,22 +87,22 @@ def _bert_results(cfg: TrainConfig, modes: list[str], seeds: list[int], loro: li
             if mode in loro_modes:
                 run["loro"] = {}
                 for doc, d in loro:
-                    lc = next(x for x in _loro_configs(c, [doc]))
-                    m = json.loads((train(lc, data=d) / "metrics.json").read_text())
+                    m = json.loads((train(_loro_configs(c, [doc])[0], data=d) / "metrics.json").read_text())
                     run["loro"][doc] = m[doc]["scores"]["macro_f1"]
             runs.append(run)
         results[f"bert {mode}"] = runs
     return results
 
 
-def bench_quality(cfg: TrainConfig, modes: list[str], seeds: list[int], loro_modes: list[str]) -> dict:
+def bench_quality(cfg: TrainConfig, modes: list[str], seeds: list[int], loro_modes: list[str],
+                  baselines: bool = True) -> dict:
     """Train and score everything; returns a JSON-able dict (see ``quality_markdown``)."""
     data = load_training_data(cfg)
     fazhi_docs = sorted({r["doc_id"] for r in data.test.get(FAZHI_DOCS, [])})
     loro = [(doc, load_training_data(c)) for doc, c in zip(fazhi_docs, _loro_configs(cfg, fazhi_docs))]
     return {
         "machine": machine(), "commit": _commit(), "seeds": seeds, "config": cfg.to_dict(),
-        "baselines": _baseline_results(cfg, data, loro),
+        "baselines": _baseline_results(cfg, data, loro) if baselines else {},
         "bert": _bert_results(cfg, modes, seeds, loro, loro_modes),
     }
 

@@ -142,11 +142,15 @@ class Encoder:
 
 
 def _documents(rows: list[dict]) -> list[list[int]]:
-    """Row indices grouped by document, in the order documents first appear."""
-    groups: dict[str, list[int]] = {}
+    """Row indices grouped into runs of consecutive units of one document: a new run starts at
+    a new document or a gap in ``index``, so units that are not neighbours never share a window."""
+    groups: list[list[int]] = []
     for i, r in enumerate(rows):
-        groups.setdefault(r["doc_id"], []).append(i)
-    return list(groups.values())
+        prev = rows[i - 1] if i else None
+        if prev is None or prev["doc_id"] != r["doc_id"] or r["index"] != prev["index"] + 1:
+            groups.append([])
+        groups[-1].append(i)
+    return groups
 
 
 def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
@@ -185,7 +189,7 @@ class UnitTagger:
         hf_logging.set_verbosity_error()  # the fresh head's "newly initialized" notice is expected
         try:
             model = AutoModelForTokenClassification.from_pretrained(
-                str(base), num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, **kwargs)
+                str(base), num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32, **kwargs)
             tokenizer = AutoTokenizer.from_pretrained(str(base))
         except OSError as e:
             raise GovtagError(f"cannot load base model {base}: {e}") from None

@@ -30,13 +30,24 @@ class TrainingData:
     notes: dict = field(default_factory=dict)  # counts for the log and the model card
 
 
-def _rows(doc: Document, gold: dict, silver: dict | None) -> list[dict]:
+CONTEXT_AROUND_GOLD = 8  # units kept on each side of a gold unit in partially labelled reports
+
+
+def _rows(doc: Document, gold: dict, silver: dict | None, whole: bool = False) -> list[dict]:
+    """Rows of a report. Of a partially labelled report only the neighbourhood of its gold units
+    is kept (unless ``whole``); silver labels then fill the unlabelled units."""
     units = segment(doc.text, doc.doc_id)
     rows = unit_rows(doc, units, gold, "gold")
+    if not whole:
+        gold_at = [i for i, r in enumerate(rows) if r["label"] is not None]
+        near = {j for i in gold_at for j in range(i - CONTEXT_AROUND_GOLD, i + CONTEXT_AROUND_GOLD + 1)}
+        rows = [r for i, r in enumerate(rows) if i in near]
     if silver:
-        for row, silver_row in zip(rows, unit_rows(doc, units, silver, "silver")):
-            if row["label"] is None and silver_row["label"] is not None:
-                row.update(label=silver_row["label"], label_source="silver", annotator=silver_row["annotator"])
+        silver_labels = {r["index"]: r for r in unit_rows(doc, units, silver, "silver")}
+        for row in rows:
+            s = silver_labels[row["index"]]
+            if row["label"] is None and s["label"] is not None:
+                row.update(label=s["label"], label_source="silver", annotator=s["annotator"])
     return rows
 
 
@@ -75,7 +86,7 @@ def load_training_data(cfg: TrainConfig, docs: dict[str, Document] | None = None
     held_out_keys = unit_keys(r["text"] for rows in [dev, *test.values()] for r in rows)
     train, leaked = [], 0
     for d in train_ids:
-        for r in _rows(docs[d], gold, silver):
+        for r in _rows(docs[d], gold, silver, whole=d in silver_only):
             if r["label"] is not None and unit_keys([r["text"]]) & held_out_keys:
                 r.update(label=None, label_source=None, annotator=None)  # kept as context, not learned
                 leaked += 1

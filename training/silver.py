@@ -73,7 +73,8 @@ _PROBLEM_HEAD = re.compile(
 )
 _REVIEW_HEAD = re.compile(
     r"回顾|(?:主要|工作)(?:举措|做法|成效|成绩|成就)|(?:举措|做法|措施)(?:和|及|与)(?:成效|成果|成绩)"
-    r"|工作(?:情况|总结|进展)|(?:进展|开展|落实|完成|基本)情况|职责(?:情况|履行)|履行.{0,24}职责|主要(?:工作)?成[效绩就]"
+    r"|工作(?:情况|总结|进展)|(?:进展|开展|落实|完成|基本)情况|职责(?:情况|履行)|履行.{0,24}职责"
+    r"|主要(?:工作)?成[效绩就]"
     r"|以来(?:的)?工作$|过去(?:一|五|的一)年|发展(?:成就|成绩)|(?:主要|取得的)(?:成就|成绩)"
 )
 _PLAN_HEAD = re.compile(
@@ -89,7 +90,8 @@ _ADDRESS = re.compile(r"^(?:各位代表|同志们|各位委员|各位领导)[�
 _CEREMONY = re.compile(
     r"请予审议|请.{0,6}审议|报告如下|现将.{0,30}报告|(?:表示|致以).{0,8}(?:感谢|敬意|慰问)|我代表.{0,60}(?:感谢|敬意)"
     r"|^让我们|(?:主要)?(?:做|抓)了以下(?:几[项个方面]|[一二三四五六七八九十]+[项个方面])?.{0,6}工作"
-    r"|(?:的结果|分不开)[。！]?$|得益于|离不开|成绩.{0,6}来之不易[。！]?$|我们要感谢|责任编辑|【[^】]{1,8}】$|作(?:些|一些|如下)?说明"
+    r"|(?:的结果|分不开)[。！]?$|得益于|离不开|成绩.{0,6}来之不易[。！]?$|我们要感谢|作(?:些|一些|如下)?说明"
+    r"|责任编辑|【[^】]{1,8}】$"
     # announcing what follows: 「重点做好以下十个方面工作：」, 「五年来的主要工作及特点：」
     r"|以下.{0,10}(?:工作|方面|任务|建议)[：:。]?$|主要工作(?:及|和)?(?:特点|体会)?[：:]$|^关于[^，。]{1,20}[。：:]$"
     # closing calls and slogans: 「让我们……团结奋斗！」
@@ -100,13 +102,14 @@ _CONTEXT_YEAR = re.compile(  # 「今年是……关键之年」: the setting, n
 )
 # What leaders and meetings said or did for us: 「习近平总书记……作出重要指示批示」, 「区党代会提出，……」.
 _LEADER_SAID = re.compile(
-    r"^[^，,]{0,30}(?:会议|全会|党代会|总书记|党中央|中央|省委|市委|区委)[^，,]{0,16}(?:指出|强调|提出|阐述|作出|赋予|亲临|嘱托)"
+    r"^[^，,]{0,30}(?:会议|全会|党代会|总书记|党中央|中央|省委|市委|区委)[^，,]{0,16}"
+    r"(?:指出|强调|提出|阐述|作出|赋予|亲临|嘱托)"
 )
 # General propositions in the plan part, which plan nothing (「企业是市场的主体。」, 「创新决定未来。」,
 # 「习近平总书记指出，……」, 「当前，世界经济……」).
 _PROPOSITION = re.compile(
-    r"^[^，,；;]{2,24}(?<![一二三四五六七八九十])是[^，,；;]{2,40}[。；;]$|在于|关键在|决定未来|^只有.{0,30}才|^只要.{0,40}(?:就|一定)"
-    r"|^(?:当前|当今|现阶段|从一定意义上讲|从全球来看)[，,]"
+    r"^[^，,；;]{2,24}(?<![一二三四五六七八九十])是[^，,；;]{2,40}[。；;]$|在于|关键在|决定未来"
+    r"|^只有.{0,30}才|^只要.{0,40}(?:就|一定)|^(?:当前|当今|现阶段|从一定意义上讲|从全球来看)[，,]"
 )
 _IDEOLOGY_ONLY = re.compile(r"^(?:以|在).{0,60}(?:为指导|指引下|领导下)[^，。；]*[，,]?[^取实完建]*$")
 _SLOGAN = re.compile(r"[！!]$")
@@ -134,25 +137,31 @@ _DOWNTURN = re.compile(r"下降|下滑|减少|负增长|回落|萎缩|收窄|冲
 _SHORTCOMING = re.compile(
     r"不够|不足(?!\d)|有待|仍需|尚需|还需|亟需|亟待|短板|薄弱|滞后|单一|不到位|不均衡|不平衡|不充分|不完善|不健全"
     r"|不规范|不合理|不明显|不高|不强|不大|不多|不快|不畅|偏低|偏少|偏弱|偏高|较低|较弱|较少|差距|瓶颈|欠账|隐患"
-    r"|难度(?:较|很|越来越)?大|(?:较大|很大|一定)难度|面临(?:着)?(?:不少|一些|诸多|很多|许多)?.{0,8}(?:问题|挑战|困难|风险)|压力(?:仍然|依然|还)?(?:较|很|比较|十分)?大|问题(?:仍然|依然|比较|较为|十分)?突出|尚未|还没有|没有(?:根本|完全|真正)"
-    r"|仍(?:然)?存在|依然存在|仍有|不容乐观|严峻|困难|任重道远|制约|矛盾(?:突出|凸显)"
+    r"|难度(?:较|很|越来越)?大|(?:较大|很大|一定)难度|压力(?:仍然|依然|还)?(?:较|很|比较|十分)?大"
+    r"|面临(?:着)?(?:不少|一些|诸多|很多|许多)?.{0,8}(?:问题|挑战|困难|风险)|问题(?:仍然|依然|比较|较为|十分)?突出"
+    r"|尚未|还没有|没有(?:根本|完全|真正)|仍(?:然)?存在|依然存在|仍有|不容乐观|严峻|困难|任重道远|制约|矛盾(?:突出|凸显)"
 )
 # …unless the unit is about solving the problem: 「补齐短板」 「着力解决……问题」 are actions.
 _SOLVING = re.compile(
-    r"(?<![待未有难能好])(?:补齐?|补强|解决(?:了)?|破解|弥补|化解|克服|针对|聚焦|围绕|突破|应对|缓解|整改|消除|攻克|帮助|解困|纾困|帮扶)"
+    r"(?<![待未有难能好])(?:补齐?|补强|解决(?:了)?|破解|弥补|化解|克服|针对|聚焦|围绕|突破|应对|缓解|整改|消除|攻克"
+    r"|帮助|解困|纾困|帮扶)"
     r".{0,12}(?:短板|不足|问题|瓶颈|困难|矛盾|差距|薄弱|隐患|难题)"
 )
 # The unit that closes a problem run: 「对此，我们将……」, 「我们一定要努力改进工作……」.
 _PROBLEM_CLOSER = re.compile(
-    r"^(?:对此|对于?这些|面对这些|针对这些|这些问题和|这些困难和|对上述|为此)|(?:我们|政府)(?:将|要|必须|一定要|一定|决心)"
+    r"^(?:对此|对于?这些|面对这些|针对这些|这些问题和|这些困难和|对上述|为此)"
+    r"|(?:我们|政府)(?:将|要|必须|一定要|一定|决心)"
     r"|加以解决|切实解决|认真解决|努力解决|决不辜负|绝不辜负"
 )
 
 # ---------------------------------------------------------------- plans
-_PLAN_OPENER = re.compile(r"^(?:下一步|今后|明年|新的一年|\d{4}年|未来[一二三四五]年)[，,].{0,12}(?:将|要|拟|计划|力争)|^下一步")
+_PLAN_OPENER = re.compile(
+    r"^(?:下一步|今后|明年|新的一年|\d{4}年|未来[一二三四五]年)[，,].{0,12}(?:将|要|拟|计划|力争)|^下一步"
+)
 _LOOK_BACK = re.compile(r"^(?:去年|过去|这些年|近些年|近年来|多年来|五年来|\d{4}年以来|经过.{0,10}努力)")
 _FUTURE = re.compile(
-    r"下一步|今后|明年|未来[一二三四五]?年|(?:将|(?<![需只主重])要|拟|计划|力争|争取|必须|务必|一定要)(?:继续|进一步|加快|全力|努力|着力|坚持"
+    r"下一步|今后|明年|未来[一二三四五]?年"
+    r"|(?:将|(?<![需只主重])要|拟|计划|力争|争取|必须|务必|一定要)(?:继续|进一步|加快|全力|努力|着力|坚持"
     r"|持续|不断|重点|切实|采取|认真|深入|全面|大力|积极|推动|推进|加强|深化|完善|建立|健全|实现|确保|把|以|在|做好|抓好|落实"
     r"|按照|围绕|紧紧|牢牢|更加|始终|抓紧|加大|高度|努力)"
     # 「我局将……」 is future, but 「我局将法治建设纳入考核」 uses 将 for 把 and reports a past act
@@ -163,7 +172,7 @@ _FUTURE = re.compile(
 _PERCENT = r"\d+(?:\.\d+)?(?:%|‰|个百分点|成)"
 _OUTCOME = re.compile(
     # a rate, ratio, ranking, level or change reached
-    rf"{_PERCENT}|同比|增速|(?:增长|下降|提高|提升|增加|减少|降低|缩短|压缩|下降|回落|上升|扩大)(?:了)?(?:到|至)?\d"
+    rf"{_PERCENT}|同比|增速|(?:增长|下降|提高|提升|增加|减少|降低|缩短|压缩|回落|上升|扩大)(?:了)?(?:到|至)?\d"
     r"|(?:提高|提升|降|下降|缩短|压缩|减少|增加|扩大|上升)(?:到|至)|由.{0,16}(?:提高|提升|下降|降|增加|减少|缩短)"
     r"|达(?:到)?[\d一二三四五六七八九十百千万亿]|突破\d|超过\d|位(?:居|列)|排名|排在|居.{0,8}(?:首位|前列|第)"
     r"|全国(?:首|第一|前列|领先)|率先|首个|首批|首家"
@@ -220,7 +229,9 @@ _ACTOR_DOING = re.compile(
     rf"^[^，,。；;：:]{{1,14}}?{_MANNER}*(?:开展|制定|印发|出台|召开|举办|组织|实施|部署|研究|听取|审议|签署|办理|受理"
     r"|培训|开设|聘请|梳理|清理|学习|修订|编制|发布|建立|健全|推行|落实|督促|指导|检查|约谈|牵头|参加|出席|主持)"
 )
-_DOING_END = re.compile(r"(?:推进|开展|实施|启动|推行|展开|进行|部署|落实|铺开|举办|举行|召开|开工建设|动工|加强|深入|深化)[。；;]?$")
+_DOING_END = re.compile(
+    r"(?:推进|开展|实施|启动|推行|展开|进行|部署|落实|铺开|举办|举行|召开|开工建设|动工|加强|深入|深化)[。；;]?$"
+)
 
 
 @dataclass
@@ -231,11 +242,10 @@ class _State:
     part_rank: int = 0  # rank of the heading that opened the part (0: unnumbered or in-text)
     problem_run: bool = False
     problems_seen: bool = False  # the review has had its problem run: the next section is the plan
-    part_heading: str = ""  # text of the heading that set the part, to recognise it in section paths
     review_year: int | None = None  # the year the review looks back on, from its heading
 
 
-def heading_rank(text: str) -> int:
+def _heading_rank(text: str) -> int:
     """Numbering rank of a heading (see ``_RANKS``); 0 for an unnumbered heading."""
     for pattern, rank in _RANKS:
         if pattern.match(text):
@@ -243,9 +253,9 @@ def heading_rank(text: str) -> int:
     return 0
 
 
-def heading_part(text: str) -> str | None:
+def _heading_part(text: str) -> str | None:
     """The part a heading names (it only names the section), or None for a content heading."""
-    if heading_rank(text) == ITEM_RANK or len(text) > MAX_PART_HEADING_CHARS or _CONTENT_HEADING.search(text):
+    if _heading_rank(text) == ITEM_RANK or len(text) > MAX_PART_HEADING_CHARS or _CONTENT_HEADING.search(text):
         return None
     if _NOTES_HEAD.search(text):
         return NOTES
@@ -261,11 +271,12 @@ def heading_part(text: str) -> str | None:
 
 
 def _enter_part(part: str, rank: int, heading: str, state: _State) -> None:
+    """Start a part (at a heading that names it, or in-text with ``heading=""``)."""
     if part == YEAR_WORK:
         part = REVIEW if state.part == FRONT else PLAN
     if part == REVIEW and (year := _YEAR.search(heading)):
         state.review_year = int(year.group(1))
-    state.part, state.part_rank, state.part_heading = part, rank, heading
+    state.part, state.part_rank = part, rank
     state.problem_run = state.problems_seen = False
 
 
@@ -304,7 +315,8 @@ def _opens_problems(text: str) -> bool:
 
 def _review_label(text: str) -> str:
     """Measure or outcome, by the guideline's tie-break: outcome when the unit reports a result
-    with evidence or an effect claim, measure otherwise (a count of work done stays a measure)."""
+    with evidence or an effect claim (a count of work done stays a measure). Without such cues a
+    unit that reports doing is a measure and one that states where things stand is an outcome."""
     if _OUTCOME.search(text) is None:
         core = _LEAD.sub("", text)
         doing = _ACTION_START.match(core) or _ACTOR_DOING.match(core) or _DOING_END.search(text)
@@ -343,11 +355,11 @@ def _label_text(text: str, state: _State) -> str:
         # (「去年以来，……取得重要进展」) reports a result.
         return "outcome" if _LOOK_BACK.search(text) and _OUTCOME.search(text) else "plan"
     if _PLAN_OPENER.search(text):
-        state.part, state.part_rank, state.part_heading = PLAN, 0, ""
+        _enter_part(PLAN, 0, "", state)
         return "plan"
     if _FUTURE.search(text):
         return "plan"
-    # A preamble that sums up the year's work reads like the review (guideline, ``other``).
+    # The review, and a preamble that sums up the year's work (guideline, ``other``).
     return _review_label(text)
 
 
@@ -359,7 +371,7 @@ def _label_in_problems(text: str, state: _State) -> str:
     if _PROBLEM_CLOSER.search(text) and (_FUTURE.search(text) or not _admits_problem(text)):
         state.problem_run = False
         return "plan"
-    if (state.problem_run and heading_rank(text) != ITEM_RANK and _OUTCOME.search(text)
+    if (state.problem_run and _heading_rank(text) != ITEM_RANK and _OUTCOME.search(text)
             and not _SHORTCOMING.search(text) and not _DOWNTURN.search(text)):
         state.problem_run = False  # a short aside on the year's difficulties is over
         return _label_text(text, state)
@@ -370,8 +382,8 @@ def _enter_heading(unit_text: str, state: _State) -> str:
     """Update the state at a heading and return its label."""
     if _SIGN_OFF.match(unit_text) or _CEREMONY.search(unit_text):
         return "other"
-    rank = heading_rank(unit_text)
-    part = heading_part(unit_text)
+    rank = _heading_rank(unit_text)
+    part = _heading_part(unit_text)
     if part is None and state.part == REVIEW and rank in (0, 1) and rank <= state.part_rank \
             and _names_later_year(unit_text, state):
         part = PLAN
@@ -388,25 +400,26 @@ def _enter_heading(unit_text: str, state: _State) -> str:
             _enter_part(REVIEW, rank, unit_text, state)
         # Problems close the review: the next section of the part's own rank is the plan.
         if (state.part == PROBLEMS or state.problems_seen) and state.part != PLAN and rank <= state.part_rank:
-            state.part, state.part_rank, state.part_heading = PLAN, rank, ""
+            _enter_part(PLAN, rank, "", state)
     return _label_heading(unit_text, state)
 
 
 def _sync_with_path(section: tuple[str, ...], state: _State) -> None:
-    """Adopt the part named in a unit's section path when the reader missed its heading (rows that
-    carry only some units of a document)."""
+    """Adopt the part named in a unit's section path when the reader has not met its heading (rows
+    that carry only some units of a document)."""
+    if state.part != FRONT:
+        return
     for heading in reversed(section):
-        part = heading_part(heading)
+        part = _heading_part(heading)
         if part is not None:
-            if heading != state.part_heading and state.part == FRONT:
-                _enter_part(part, heading_rank(heading), heading, state)
+            _enter_part(part, _heading_rank(heading), heading, state)
             return
 
 
 def label_units(units: list[Unit]) -> list[str]:
     """Labels for one document's units, given in reading order."""
     state = _State()
-    labels = []
+    labels: list[str] = []
     seen_body = False
     for unit in units:
         _sync_with_path(unit.section, state)
@@ -414,8 +427,8 @@ def label_units(units: list[Unit]) -> list[str]:
             labels.append("other")
         elif unit.kind == "heading":
             # Unnumbered lines before any body text are the report's title block.
-            labels.append("other" if not seen_body and heading_rank(unit.text) == 0 and heading_part(unit.text) is None
-                          else _enter_heading(unit.text, state))
+            title = not seen_body and _heading_rank(unit.text) == 0 and _heading_part(unit.text) is None
+            labels.append("other" if title else _enter_heading(unit.text, state))
         else:
             seen_body = True
             labels.append(_label_text(unit.text, state))

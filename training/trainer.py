@@ -148,15 +148,16 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
 
     if not accelerator.is_main_process:
         return out / "model"
-    return finish(cfg, data, out, time.time() - started)
+    return finish(cfg, data, out, time.time() - started, accelerator.device)
 
 
-def finish(cfg: TrainConfig, data: TrainingData, out: Path, seconds: float) -> Path:
+def finish(cfg: TrainConfig, data: TrainingData, out: Path, seconds: float, device=None) -> Path:
     """Reload the best epoch, fit the temperature on dev, score the test sets, write ``model/``."""
     from ..eval.metrics import apply_temperature, fit_temperature
     from ..eval.report import evaluate
 
     tagger = UnitTagger.from_pretrained(out / "best")
+    tagger.model.to(device or "cpu")
     _, dev_logits = dev_macro_f1(tagger, data.dev)
     keep = [i for i, r in enumerate(data.dev) if r["label"] is not None]
     tagger.temperature = fit_temperature(dev_logits[keep], [LABEL2ID[data.dev[i]["label"]] for i in keep])

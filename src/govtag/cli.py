@@ -137,7 +137,7 @@ def cmd_bench_quality(args) -> None:
     from .training.config import load_config
 
     cfg = load_config(args.config, [f"output_dir={args.out}", *args.overrides])
-    result = bench_quality(cfg, args.modes, args.seeds, args.loro_modes)
+    result = bench_quality(cfg, args.modes, args.seeds, args.loro_modes, baselines=not args.skip_baselines)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "quality.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
     table = quality_markdown(result)
@@ -202,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modes", nargs="+", default=["unit", "section", "sequential"])
     p.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     p.add_argument("--loro-modes", nargs="*", default=["sequential"], help="context modes also run leave-one-report-out")
+    p.add_argument("--skip-baselines", action="store_true", help="BERT rows only (e.g. on a GPU machine)")
     p.add_argument("overrides", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_bench_quality)
     return parser

@@ -7,18 +7,22 @@ import hashlib
 import re
 from pathlib import Path
 
+from .corpus import shared_dir
 from .errors import GovtagError
 
 LABELS: tuple[str, ...] = ("measure", "outcome", "shortcoming", "plan", "other")
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
 ID2LABEL = dict(enumerate(LABELS))
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = PROJECT_ROOT.parent / "shared" / "spec" / "labels.md"
 
 
-def spec_labels(spec: Path = DEFAULT_SPEC) -> tuple[str, ...]:
+def default_spec() -> Path:
+    return shared_dir() / "spec" / "labels.md"
+
+
+def spec_labels(spec: Path | None = None) -> tuple[str, ...]:
     """Labels named in the spec's table (rows like ``| `measure` | 举措 | ... |``), in order."""
+    spec = spec or default_spec()
     try:
         text = spec.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -29,6 +33,7 @@ def spec_labels(spec: Path = DEFAULT_SPEC) -> tuple[str, ...]:
     return labels
 
 
-def guideline_version(spec: Path = DEFAULT_SPEC) -> str:
+def guideline_version(spec: Path | None = None) -> str:
     """A short content hash that names the guideline version a label was made under."""
+    spec = spec or default_spec()
     return "labels.md@" + hashlib.sha256(spec.read_bytes()).hexdigest()[:12]
