@@ -9,7 +9,10 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+from .corpus import SOURCE_ROOT
 from .errors import GovtagError
+
+DEFAULT_CONFIG = str(SOURCE_ROOT / "configs" / "default.yaml")
 
 
 def _docs(args) -> dict:
@@ -184,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--corpus", help="corpus folder (default: ../shared/corpus)")
 
     p = commands.add_parser("train", help="fine-tune a tagger from a config")
-    p.add_argument("--config", default="configs/default.yaml")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in the same output_dir")
     p.add_argument("overrides", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_train)
@@ -197,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(dest="bench_command", required=True)
     p = bench.add_parser("quality", help="all baselines and context modes on the same splits and seeds")
-    p.add_argument("--config", default="configs/default.yaml")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--out", default="runs/bench-quality")
     p.add_argument("--modes", nargs="+", default=["unit", "section", "sequential"])
     p.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
