@@ -102,7 +102,8 @@ class Encoder:
             sections, _ = self._tokens([section_text(r["section"]) for r in rows], ctx.max_section_tokens)
         out = []
         for i, ids in enumerate(unit_ids):
-            seq = [self.cls, *ids, self.sep] + ([*sections[i], self.sep] if sections else [])
+            room = ctx.max_length - len(ids) - 3  # section tokens that fit: [CLS] unit [SEP] section [SEP]
+            seq = [self.cls, *ids, self.sep] + ([*sections[i][:room], self.sep] if sections and room >= 0 else [])
             out.append(Window(seq, [0], [i], [targets[i]], [weights[i]]))
         return out
 
@@ -191,7 +192,7 @@ class UnitTagger:
             model = AutoModelForTokenClassification.from_pretrained(
                 str(base), num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32, **kwargs)
             tokenizer = AutoTokenizer.from_pretrained(str(base))
-        except OSError as e:
+        except (OSError, ValueError) as e:  # no such folder, or not a model folder
             raise GovtagError(f"cannot load base model {base}: {e}") from None
         finally:
             hf_logging.set_verbosity(verbosity)

@@ -30,6 +30,7 @@ class TrainConfig:
     class_weighting: str = "sqrt_inverse"  # none | inverse | sqrt_inverse (label frequency)
     silver_weight: float = 0.3  # loss weight of a silver label relative to gold
     silver_docs: int = 0  # silver-only training reports to sample (-1: all)
+    silver_min_year: int = 1990  # older reports read differently and the rules label them poorly
     train_splits: list[str] = field(default_factory=lambda: ["train"])
     dev_split: str = "dev"
     test_splits: list[str] = field(default_factory=lambda: ["test", "fazhi"])
@@ -39,6 +40,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if isinstance(self.context, dict):
             self.context = _build(ContextConfig, self.context, "context")
+        for f in fields(self):  # YAML 1.1 reads "1e-4" as a string, not a float
+            value = getattr(self, f.name)
+            if f.type == "float" and isinstance(value, (int, str)) and not isinstance(value, bool):
+                try:
+                    setattr(self, f.name, float(value))
+                except ValueError:
+                    raise GovtagError(f"{f.name} must be a number, got {value!r}") from None
         if self.class_weighting not in ("none", "inverse", "sqrt_inverse"):
             raise GovtagError(f"class_weighting must be none, inverse or sqrt_inverse, got {self.class_weighting!r}")
 

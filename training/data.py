@@ -71,7 +71,7 @@ def load_training_data(cfg: TrainConfig, docs: dict[str, Document] | None = None
             raise GovtagError(f"{SILVER_DIR}: no silver labels (run `govtag data silver`, or set silver_weight=0)")
         silver = load_silver(docs)
         candidates = sorted({k[0] for k in silver} - set(gold_docs))
-        candidates = [d for d in candidates if not held_out(d)]
+        candidates = [d for d in candidates if not held_out(d) and (docs[d].year or 0) >= cfg.silver_min_year]
         random.Random(cfg.seed).shuffle(candidates)
         silver_only = candidates if cfg.silver_docs < 0 else candidates[: cfg.silver_docs]
 

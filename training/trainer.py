@@ -85,6 +85,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     accelerator = Accelerator()
+    if not resume and accelerator.is_main_process:
+        (out / "train_log.jsonl").unlink(missing_ok=True)  # a fresh run must not append to an old run's log
     data = data or load_training_data(cfg)
     if not any(r["label"] for r in data.train):
         raise GovtagError("no labelled training units (check train_splits and the annotations)")
@@ -95,10 +97,10 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     targets, weights = _targets(data.train, cfg.silver_weight)
     windows = [w for w in tagger.encoder.windows(data.train, targets, weights) if any(t != IGNORE for t in w.labels)]
     label_weights = class_weights(targets, cfg.class_weighting)
+    shuffle = torch.Generator().manual_seed(cfg.seed)
     loader = torch.utils.data.DataLoader(
         windows, batch_size=cfg.batch_size, shuffle=True,
-        collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id),
-        generator=torch.Generator().manual_seed(cfg.seed))
+        collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id), generator=shuffle)
     optimizer = torch.optim.AdamW(tagger.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     total_steps = cfg.epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
@@ -117,6 +119,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         if state["bad_epochs"] >= cfg.patience:
             break
         model.train()
+        shuffle.manual_seed(cfg.seed + epoch)  # each epoch's order depends on the epoch only, so --resume repeats it
         epoch_start, losses = time.time(), []
         for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not accelerator.is_local_main_process):
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits

@@ -152,7 +152,8 @@ def segment(text: str, doc_id: str = "doc") -> list[Unit]:
             continue
         pieces = _pieces(text, start, end)
         level = _marker_level(line)
-        if level is None and len(pieces) == 1 and _is_unnumbered_heading(line):
+        # 一是/① items are item headings (level 5, closed by the next paragraph), never unnumbered ones
+        if level is None and len(pieces) == 1 and not _ITEM.match(line) and _is_unnumbered_heading(line):
             emit(start, end, "heading", 0 if seen_body else None)
             continue
         if level is not None:

@@ -29,8 +29,12 @@ def write_sheet(path: Path, doc_units: list[tuple[str, list[Unit]]]) -> None:
 def read_label_sheet(path: Path, doc_id: str | None = None) -> list[tuple[str, int, str, int]]:
     """(doc_id, index, label, line) from a returned sheet; ``doc_id`` names the document of a
     two-column sheet (default: the file name without suffix)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: sheets saved by Excel/Notepad
+    except (OSError, UnicodeDecodeError) as e:
+        raise GovtagError(f"{path}: cannot read as a UTF-8 sheet ({e})") from None
     rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         cells = line.rstrip("\n").split("\t")
@@ -39,7 +43,7 @@ def read_label_sheet(path: Path, doc_id: str | None = None) -> list[tuple[str, i
         if len(cells) != 3:
             raise GovtagError(f"{where(path, line_no)}: expected 'index<TAB>label' or 'doc_id<TAB>index<TAB>label'")
         d, index, label = (c.strip() for c in cells)
-        if not index.isdigit():
+        if not index.isdecimal():  # isdigit() accepts '²', which int() rejects
             raise GovtagError(f"{where(path, line_no, 'index')}: not a number: {index!r}")
         if label not in LABELS:
             raise GovtagError(f"{where(path, line_no, 'label')}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
@@ -55,7 +59,9 @@ def sheet_to_records(path: Path, docs: dict[str, Document], annotator: str, doc_
     for d, index, label, line_no in read_label_sheet(path, doc_id):
         if d not in docs:
             raise GovtagError(f"{where(path, line_no, 'doc_id')}: no document {d!r} in the corpus")
-        units = units_of.setdefault(d, segment(docs[d].text, d))
+        if d not in units_of:  # segment each document once, not once per sheet line
+            units_of[d] = segment(docs[d].text, d)
+        units = units_of[d]
         if index >= len(units):
             raise GovtagError(f"{where(path, line_no, 'index')}: {d} has only {len(units)} units")
         if (d, index) in seen:

@@ -71,7 +71,9 @@ def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
         raise GovtagError(f"{path}: splits file not found (run `govtag data splits`)") from None
     except json.JSONDecodeError as e:
         raise GovtagError(f"{path}: invalid JSON ({e.msg})") from None
-    bad = {s for s in data.get("splits", {}).values() if s not in SPLITS}
+    if not isinstance(data, dict) or not isinstance(data.get("splits"), dict):
+        raise GovtagError(f"{path}: field 'splits' is missing or not an object of doc_id → split")
+    bad = {s for s in data["splits"].values() if s not in SPLITS}
     if bad:
         raise GovtagError(f"{path}: field 'splits' has unknown split names {sorted(bad)} (expected {SPLITS})")
     return data["splits"]
