@@ -132,4 +132,14 @@ def _few_threads():
     torch.set_num_threads(previous)
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_threads():
+    """``train`` sets torch's thread count from the config; don't let that leak into other tests."""
+    import torch
+
+    previous = torch.get_num_threads()
+    yield
+    torch.set_num_threads(previous)
+
+
 assert set(TEMPLATES) == set(LABELS)

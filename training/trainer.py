@@ -85,8 +85,6 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     accelerator = Accelerator()
-    if not resume and accelerator.is_main_process:
-        (out / "train_log.jsonl").unlink(missing_ok=True)  # a fresh run must not append to an old run's log
     data = data or load_training_data(cfg)
     if not any(r["label"] for r in data.train):
         raise GovtagError("no labelled training units (check train_splits and the annotations)")
@@ -111,6 +109,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         accelerator.load_state(str(checkpoint))
         state = json.loads((checkpoint / "state.json").read_text())
         logger.info("resuming after epoch %d", state["epoch"])
+    elif accelerator.is_main_process:
+        (out / "train_log.jsonl").unlink(missing_ok=True)  # a fresh run must not append to an old run's log
     if accelerator.is_main_process:
         logger.info("training on %d windows (%d labelled units), %s", len(windows),
                     sum(t != IGNORE for t in targets), data.notes)

@@ -21,3 +21,4 @@ tiny_base = tiny.tiny_base
 synthetic_rows = tiny.synthetic_rows
 make_synthetic = tiny.make_synthetic
 _few_threads = tiny._few_threads
+_keep_torch_threads = tiny._keep_torch_threads
