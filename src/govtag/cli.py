@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = bench.add_parser("quality", help="all baselines and context modes on the same splits and seeds")
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--out", default="runs/bench-quality")
-    p.add_argument("--modes", nargs="+", default=["unit", "section", "sequential"])
+    p.add_argument("--modes", nargs="*", default=["unit", "section", "sequential"], help="BERT context modes (none: baselines only)")
     p.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     p.add_argument("--loro-modes", nargs="*", default=["sequential"], help="context modes also run leave-one-report-out")
     p.add_argument("--skip-baselines", action="store_true", help="BERT rows only (e.g. on a GPU machine)")
