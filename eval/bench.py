@@ -96,7 +96,14 @@ def _bert_results(cfg: TrainConfig, modes: list[str], seeds: list[int], loro: li
 
 def bench_quality(cfg: TrainConfig, modes: list[str], seeds: list[int], loro_modes: list[str],
                   baselines: bool = True) -> dict:
-    """Train and score everything; returns a JSON-able dict (see ``quality_markdown``)."""
+    """Train and score everything; returns a JSON-able dict (see ``quality_markdown``).
+
+    The protocol is fixed here, whatever the config says about splits: training on the non-fazhi
+    training splits, testing on gwr test and (cross-genre) on the fazhi reports, then
+    leave-one-report-out over the fazhi reports."""
+    cfg = copy.deepcopy(cfg)
+    cfg.train_splits = [s for s in cfg.train_splits if s != FAZHI_DOCS] or ["train"]
+    cfg.test_splits, cfg.test_docs = ["test", FAZHI_DOCS], []
     data = load_training_data(cfg)
     fazhi_docs = sorted({r["doc_id"] for r in data.test.get(FAZHI_DOCS, [])})
     loro = [(doc, load_training_data(c)) for doc, c in zip(fazhi_docs, _loro_configs(cfg, fazhi_docs))]

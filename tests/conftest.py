@@ -7,6 +7,10 @@ test folders beside this one (tests/model, tests/training, tests/eval).
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import pytest
 
 from govtag.annotations import GOLD_DIR, read_label_dir, resolve_gold
@@ -43,3 +47,23 @@ def gold_labels(gold_files) -> dict:
 def corpus_dup_pairs(corpus_docs) -> list[tuple[str, str, float]]:
     """Near-duplicate report pairs of the whole corpus at the default threshold."""
     return near_duplicate_pairs(list(corpus_docs.values()))
+
+
+def _load_tiny_fixtures():
+    """``tests/fixtures_tiny.py`` (a tiny real BERT and synthetic reports for tests/model and
+    tests/training), loaded by path: under ``--import-mode=importlib`` tests/ is not a package."""
+    name = "govtag_tests_fixtures_tiny"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("fixtures_tiny.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_tiny = _load_tiny_fixtures()
+tiny_base = _tiny.tiny_base
+synthetic_rows = _tiny.synthetic_rows
+make_synthetic = _tiny.make_synthetic
+_few_threads = _tiny._few_threads
+_keep_torch_threads = _tiny._keep_torch_threads

@@ -1,9 +1,7 @@
 """Shared fixtures for the model and training tests: a tiny real BERT folder and synthetic reports.
 
-Loaded by ``tests/model/conftest.py`` and ``tests/training/conftest.py`` (see ``load_shared`` there);
-under ``--import-mode=importlib`` the tests folder is not a package, so the conftests load this file
-by path and register it once in ``sys.modules``. The built model folder is cached here, so it is
-built once per session even though both conftests define a ``tiny_base`` fixture.
+Loaded by path from ``tests/conftest.py``, which re-exports the fixtures to every test folder
+(under ``--import-mode=importlib`` the tests folder is not a package).
 
 Nothing is loaded from a hub: the tokenizer vocabulary is made from the synthetic sentences below.
 """
@@ -102,7 +100,7 @@ def tiny_base_dir(tmp_path_factory) -> Path:
     return _BUILT["base"]
 
 
-# --- fixtures (re-exported by the conftests) ------------------------------------------------------------
+# --- fixtures (re-exported by tests/conftest.py) ------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory) -> Path:
