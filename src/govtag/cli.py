@@ -107,12 +107,27 @@ def cmd_data_import(args) -> None:
 
 
 def cmd_data_silver(args) -> None:
-    from .annotations import SILVER_DIR
-    from .training.silver import write_silver
+    from .annotations import SILVER_DIR, build_rows, load_gold
+    from .training.silver import label_rows, write_silver
 
-    out = Path(args.out) if args.out else SILVER_DIR / "silver-rules-v1.jsonl"
-    n = write_silver(list(_docs(args).values()), out)
-    print(f"wrote {n} silver labels to {out}")
+    docs = _docs(args)
+    if not args.score:
+        out = Path(args.out) if args.out else SILVER_DIR / "silver-rules-v1.jsonl"
+        n = write_silver(list(docs.values()), out)
+        print(f"wrote {n} silver labels to {out}")
+        return
+    import numpy as np
+
+    from .eval.report import evaluate, format_summary
+    from .labels import LABELS
+    from .splits import load_splits
+
+    splits = load_splits()
+    gold = load_gold(docs)
+    for split in ("train", "dev", "test", "fazhi"):
+        rows = build_rows(docs, {k: r for k, r in gold.items() if splits.get(k[0]) == split}, "gold")
+        probs = np.eye(len(LABELS))[[LABELS.index(label) for label in label_rows(rows)]]
+        print(f"\n## rules labeller vs gold, {split} reports\n" + format_summary(evaluate(rows, probs, LABELS)))
 
 
 def cmd_train(args) -> None:
@@ -182,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_data_import)
     p = data.add_parser("silver", help="label the whole corpus with the rules labeller (silver)")
     p.add_argument("--out")
+    p.add_argument("--score", action="store_true", help="instead, score the rules labeller against gold, per split")
     p.set_defaults(func=cmd_data_silver)
     for sub in data.choices.values():
         sub.add_argument("--corpus", help="corpus folder (default: ../shared/corpus)")
