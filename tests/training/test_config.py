@@ -133,8 +133,9 @@ def test_config_yaml_round_trip(config_file, tmp_path):
 def test_project_configs_load():
     default = load_config(CONFIGS / "default.yaml")
     assert default.base_model == OFFLINE_BASE and default.num_layers == 6 and default.silver_weight == 0.0
-    assert default.context == ContextConfig(mode="sequential", max_length=256, max_unit_tokens=96, context_units=2)
+    assert default.context == ContextConfig(mode="section", max_length=256, max_unit_tokens=96, context_units=2)
     assert default.learning_rate == 1e-4
+    assert default.train_splits == ["train", "fazhi"] and default.test_splits == ["test"]
 
     full = load_config(CONFIGS / "full.yaml")
     assert full.num_layers is None and full.silver_docs == -1 and full.silver_weight == 0.3
