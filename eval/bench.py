@@ -165,3 +165,48 @@ def _commit() -> str:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def bench_speed(model_dir: str | Path, doc_paths: dict[str, list[Path]], batch_sizes: list[int],
+                threads: list[int], train_log: Path | None = None) -> dict:
+    """Units per second end to end (read the files, segment, tag) for each workload, thread count
+    and batch size, on the PyTorch runtime; peak RSS of the process; training seconds per epoch."""
+    import resource
+
+    import torch
+
+    from ..annotations import unit_rows
+    from ..corpus import load_document
+    from ..model.modeling import UnitTagger
+    from ..segment import segment
+
+    tagger = UnitTagger.from_pretrained(model_dir)
+    results = []
+    for workload, paths in doc_paths.items():
+        for n_threads in threads:
+            torch.set_num_threads(n_threads)
+            for batch_size in batch_sizes:
+                started = time.perf_counter()
+                rows = []
+                for path in paths:
+                    doc = load_document(path)
+                    rows.extend(unit_rows(doc, segment(doc.text, doc.doc_id), {}, "none"))
+                tagger.logits(rows, batch_size=batch_size)
+                seconds = time.perf_counter() - started
+                results.append({"workload": workload, "runtime": "pytorch", "threads": n_threads, "batch_size": batch_size,
+                                "units": len(rows), "seconds": round(seconds, 2), "units_per_second": round(len(rows) / seconds, 1)})
+    epochs = [json.loads(line) for line in Path(train_log).read_text().splitlines()] if train_log and Path(train_log).is_file() else []
+    return {"machine": machine(), "commit": _commit(), "model": str(model_dir), "results": results,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "train_epoch_seconds": [e["epoch_seconds"] for e in epochs]}
+
+
+def speed_markdown(result: dict) -> str:
+    lines = ["| workload | runtime | threads | batch size | units | seconds | units/s |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['workload']} | {r['runtime']} | {r['threads']} | {r['batch_size']} | {r['units']} | {r['seconds']} "
+              f"| {r['units_per_second']} |" for r in result["results"]]
+    m = result["machine"]
+    lines += ["", f"Peak RSS of the benchmark process: {result['peak_rss_mb']} MB. "
+              f"Training seconds per epoch (default config): {result['train_epoch_seconds'] or 'n/a'}.",
+              f"Commit {result['commit']}, {m['cpu']} ({m['cores']} cores), torch {m['torch']}."]
+    return "\n".join(lines) + "\n"

@@ -163,6 +163,21 @@ def cmd_bench_quality(args) -> None:
     print(table)
 
 
+def cmd_bench_speed(args) -> None:
+    from .corpus import default_corpus_dir
+    from .eval.bench import bench_speed, speed_markdown
+
+    docs = default_corpus_dir() / "docs"
+    workloads = {"long report (gwr-national-1955)": [docs / "gwr-national-1955.txt"],
+                 "5 fazhi reports": sorted(docs.glob("fz-*.txt"))}
+    result = bench_speed(args.model, workloads, args.batch_sizes, args.threads, Path(args.model).parent / "train_log.jsonl")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "speed.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    table = speed_markdown(result)
+    (Path(args.out) / "speed.md").write_text(table)
+    print(table)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govtag", description="Tag the units of Chinese government reports.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-baselines", action="store_true", help="BERT rows only (e.g. on a GPU machine)")
     p.add_argument("overrides", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_bench_quality)
+    p = bench.add_parser("speed", help="tagging throughput and memory; training time per epoch")
+    p.add_argument("--model", default="runs/default/model")
+    p.add_argument("--out", default="runs/bench-speed")
+    p.add_argument("--batch-sizes", nargs="+", type=int, default=[16, 64])
+    p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    p.set_defaults(func=cmd_bench_speed)
     return parser
 
 
