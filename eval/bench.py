@@ -26,21 +26,23 @@ from .report import evaluate
 FAZHI_DOCS = "fazhi"
 
 
+def _summary(result: dict) -> dict:
+    """The table's view of an evaluation (``evaluate()`` output or a ``metrics.json`` entry)."""
+    return {"macro_f1": result["scores"]["macro_f1"], "ci": [result["bootstrap"]["low"], result["bootstrap"]["high"]],
+            "f1": {k: v["f1"] for k, v in result["scores"]["per_class"].items()}, "n_units": result["n_units"]}
+
+
 def _score(rows: list[dict], probs: np.ndarray) -> dict:
-    r = evaluate(rows, probs, LABELS)
-    return {"macro_f1": r["scores"]["macro_f1"], "ci": [r["bootstrap"]["low"], r["bootstrap"]["high"]],
-            "f1": {k: v["f1"] for k, v in r["scores"]["per_class"].items()}, "n_units": r["n_units"]}
+    return _summary(evaluate(rows, probs, LABELS))
 
 
-def _loro_configs(cfg: TrainConfig, fazhi_docs: list[str]) -> list[TrainConfig]:
-    out = []
-    for doc in fazhi_docs:
-        c = copy.deepcopy(cfg)
-        c.train_splits = [*cfg.train_splits, "fazhi"]
-        c.test_splits, c.test_docs = [], [doc]
-        c.output_dir = f"{cfg.output_dir}/loro-{doc}"
-        out.append(c)
-    return out
+def _loro_config(cfg: TrainConfig, doc: str) -> TrainConfig:
+    """Train on everything ``cfg`` trains on plus the fazhi reports, except ``doc``; test on it."""
+    c = copy.deepcopy(cfg)
+    c.train_splits = [*cfg.train_splits, "fazhi"]
+    c.test_splits, c.test_docs = [], [doc]
+    c.output_dir = f"{cfg.output_dir}/loro-{doc}"
+    return c
 
 
 def _baselines() -> dict:
@@ -80,14 +82,12 @@ def _bert_results(cfg: TrainConfig, modes: list[str], seeds: list[int], loro: li
             c.output_dir = f"{cfg.output_dir}/{mode}-seed{seed}"
             started = time.time()
             metrics = json.loads((train(c) / "metrics.json").read_text())
-            run = {split: {"macro_f1": m["scores"]["macro_f1"], "ci": [m["bootstrap"]["low"], m["bootstrap"]["high"]],
-                           "f1": {k: v["f1"] for k, v in m["scores"]["per_class"].items()}}
-                   for split, m in metrics.items() if isinstance(m, dict)}
+            run = {split: _summary(m) for split, m in metrics.items() if isinstance(m, dict)}
             run["seconds"] = round(time.time() - started, 1)
             if mode in loro_modes:
                 run["loro"] = {}
                 for doc, d in loro:
-                    m = json.loads((train(_loro_configs(c, [doc])[0], data=d) / "metrics.json").read_text())
+                    m = json.loads((train(_loro_config(c, doc), data=d) / "metrics.json").read_text())
                     run["loro"][doc] = m[doc]["scores"]["macro_f1"]
             runs.append(run)
         results[f"bert {mode}"] = runs
@@ -106,7 +106,7 @@ def bench_quality(cfg: TrainConfig, modes: list[str], seeds: list[int], loro_mod
     cfg.test_splits, cfg.test_docs = ["test", FAZHI_DOCS], []
     data = load_training_data(cfg)
     fazhi_docs = sorted({r["doc_id"] for r in data.test.get(FAZHI_DOCS, [])})
-    loro = [(doc, load_training_data(c)) for doc, c in zip(fazhi_docs, _loro_configs(cfg, fazhi_docs))]
+    loro = [(doc, load_training_data(_loro_config(cfg, doc))) for doc in fazhi_docs]
     return {
         "machine": machine(), "commit": _commit(), "seeds": seeds, "config": cfg.to_dict(),
         "baselines": _baseline_results(cfg, data, loro) if baselines else {},

@@ -15,7 +15,7 @@ from .metrics import apply_temperature
 from .report import evaluate, format_summary, write_report
 
 
-def gold_rows(source: str) -> list[dict]:
+def gold_rows(source: str, docs: dict | None = None) -> list[dict]:
     """Rows of an interchange file, or of the project's gold reports in one split."""
     path = Path(source)
     if path.is_file():
@@ -24,7 +24,7 @@ def gold_rows(source: str) -> list[dict]:
         raise GovtagError(f"--data {source!r} is neither a file nor a split ({', '.join(SPLITS)})")
     from ..corpus import load_corpus
 
-    docs = {d.doc_id: d for d in load_corpus()}
+    docs = docs or {d.doc_id: d for d in load_corpus()}
     splits = load_splits()
     gold = {k: r for k, r in load_gold(docs).items() if splits.get(k[0]) == source}
     return build_rows(docs, gold, "gold")

@@ -43,11 +43,10 @@ def _rows(doc: Document, gold: dict, silver: dict | None, whole: bool = False) -
         near = {j for i in gold_at for j in range(i - CONTEXT_AROUND_GOLD, i + CONTEXT_AROUND_GOLD + 1)}
         rows = [r for i, r in enumerate(rows) if i in near]
     if silver:
-        silver_labels = {r["index"]: r for r in unit_rows(doc, units, silver, "silver")}
         for row in rows:
-            s = silver_labels[row["index"]]
-            if row["label"] is None and s["label"] is not None:
-                row.update(label=s["label"], label_source="silver", annotator=s["annotator"])
+            record = silver.get((doc.doc_id, row["start"], row["end"]))
+            if row["label"] is None and record is not None:
+                row.update(label=record.label, label_source="silver", annotator=record.annotator)
     return rows
 
 
@@ -75,13 +74,16 @@ def load_training_data(cfg: TrainConfig, docs: dict[str, Document] | None = None
         random.Random(cfg.seed).shuffle(candidates)
         silver_only = candidates if cfg.silver_docs < 0 else candidates[: cfg.silver_docs]
 
+    def gold_rows_of(doc_ids) -> list[dict]:
+        return [r for d in doc_ids for r in _rows(docs[d], gold, None)]
+
+    def split_docs(split: str) -> list[str]:
+        return [d for d in gold_docs if splits.get(d) == split and d not in test_docs]
+
     train_ids = [d for d in gold_docs if not held_out(d)] + sorted(silver_only)
-    dev = [r for d in gold_docs if splits.get(d) == cfg.dev_split and d not in test_docs for r in _rows(docs[d], gold, None)]
-    test: dict[str, list[dict]] = {}
-    for name in cfg.test_splits:
-        test[name] = [r for d in gold_docs if splits.get(d) == name and d not in test_docs for r in _rows(docs[d], gold, None)]
-    for d in sorted(test_docs):
-        test[d] = _rows(docs[d], gold, None)
+    dev = gold_rows_of(split_docs(cfg.dev_split))
+    test = {name: gold_rows_of(split_docs(name)) for name in cfg.test_splits}
+    test.update({d: gold_rows_of([d]) for d in sorted(test_docs)})
 
     held_out_keys = unit_keys(r["text"] for rows in [dev, *test.values()] for r in rows)
     train, leaked = [], 0

@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .corpus import Document
+from .corpus import SOURCE_ROOT, Document
 from .errors import GovtagError, where
 from .labels import LABELS
 from .segment import Unit, segment, sections_from_texts
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GOLD_DIR = PROJECT_ROOT / "data" / "annotations"
-SILVER_DIR = PROJECT_ROOT / "data" / "silver"
-ADJUDICATION_FILE = "adjudication.jsonl"
+GOLD_DIR = SOURCE_ROOT / "data" / "annotations"
+SILVER_DIR = SOURCE_ROOT / "data" / "silver"
+ADJUDICATION = "adjudication"  # stem of the file that settles disagreements between passes
 
 
 def span_hash(text: str) -> str:
@@ -111,19 +110,24 @@ def read_label_dir(directory: Path, docs: dict[str, Document] | None = None) -> 
     return {p.stem: read_label_file(p, docs) for p in sorted(directory.glob("*.jsonl"))}
 
 
+def passes_by_unit(files: dict[str, list[LabelRecord]]) -> dict[tuple[str, int, int], list[LabelRecord]]:
+    """Each unit's records from the annotation passes (file order), adjudication left out."""
+    by_unit: dict[tuple, list[LabelRecord]] = defaultdict(list)
+    for name, records in sorted(files.items()):
+        if name != ADJUDICATION:
+            for r in records:
+                by_unit[r.key].append(r)
+    return by_unit
+
+
 def resolve_gold(files: dict[str, list[LabelRecord]]) -> dict[tuple[str, int, int], LabelRecord]:
     """One gold record per unit: the adjudication where there is one, else the agreed label.
 
     Disagreeing passes without an adjudication are an error: gold must be decided, not averaged.
     """
-    adjudicated = {r.key: r for r in files.get(Path(ADJUDICATION_FILE).stem, [])}
-    by_unit: dict[tuple, list[LabelRecord]] = defaultdict(list)
-    for name, records in files.items():
-        if name != Path(ADJUDICATION_FILE).stem:
-            for r in records:
-                by_unit[r.key].append(r)
+    adjudicated = {r.key: r for r in files.get(ADJUDICATION, [])}
     gold = {}
-    for key, records in by_unit.items():
+    for key, records in passes_by_unit(files).items():
         if key in adjudicated:
             gold[key] = adjudicated[key]
         elif len({r.label for r in records}) == 1:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .corpus import SOURCE_ROOT
 from .errors import GovtagError
+from .splits import DEFAULT_SEED
 
 DEFAULT_CONFIG = str(SOURCE_ROOT / "configs" / "default.yaml")
 
@@ -62,7 +63,7 @@ def cmd_data_splits(args) -> None:
     from .annotations import load_gold
     from .dedup import duplicate_clusters, near_duplicate_pairs
     from .segment import segment
-    from .splits import DEFAULT_SEED, gold_kinds, load_splits, make_splits, save_splits
+    from .splits import gold_kinds, load_splits, make_splits, save_splits
 
     docs = _docs(args)
     kinds = gold_kinds(load_gold(docs), {d: len(segment(doc.text, d)) for d, doc in docs.items()})
@@ -75,7 +76,7 @@ def cmd_data_splits(args) -> None:
         raise GovtagError("data/splits.json differs from what the current annotations give; "
                           "splits are fixed before tuning — change them only deliberately, with --write")
     else:
-        print(f"data/splits.json matches (seed {DEFAULT_SEED}); near-duplicate report pairs: {len(pairs)}")
+        print(f"data/splits.json matches (seed {args.seed}); near-duplicate report pairs: {len(pairs)}")
 
 
 def cmd_data_dedup(args) -> None:
@@ -107,7 +108,7 @@ def cmd_data_import(args) -> None:
 
 
 def cmd_data_silver(args) -> None:
-    from .annotations import SILVER_DIR, build_rows, load_gold
+    from .annotations import SILVER_DIR
     from .training.silver import label_rows, write_silver
 
     docs = _docs(args)
@@ -118,14 +119,12 @@ def cmd_data_silver(args) -> None:
         return
     import numpy as np
 
+    from .eval.harness import gold_rows
     from .eval.report import evaluate, format_summary
     from .labels import LABELS
-    from .splits import load_splits
 
-    splits = load_splits()
-    gold = load_gold(docs)
     for split in ("train", "dev", "test", "fazhi"):
-        rows = build_rows(docs, {k: r for k, r in gold.items() if splits.get(k[0]) == split}, "gold")
+        rows = gold_rows(split, docs)
         probs = np.eye(len(LABELS))[[LABELS.index(label) for label in label_rows(rows)]]
         print(f"\n## rules labeller vs gold, {split} reports\n" + format_summary(evaluate(rows, probs, LABELS)))
 
@@ -195,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_data_build)
     p = data.add_parser("splits", help="check (or --write) data/splits.json")
     p.add_argument("--write", action="store_true")
-    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.set_defaults(func=cmd_data_splits)
     p = data.add_parser("dedup", help="list near-duplicate report pairs")
     p.add_argument("--threshold", type=float, default=0.5)

@@ -20,11 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
 
-from .corpus import Document
+from .corpus import SOURCE_ROOT, Document
 from .errors import GovtagError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SPLITS_FILE = PROJECT_ROOT / "data" / "splits.json"
+SPLITS_FILE = SOURCE_ROOT / "data" / "splits.json"
 SPLITS = ("train", "dev", "test", "fazhi")
 # Dealing order for each stratum: 2 test, 1 dev, 3 train in every 6 reports.
 _PATTERN = ("test", "train", "dev", "train", "test", "train")

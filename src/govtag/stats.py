@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .annotations import ADJUDICATION_FILE, GOLD_DIR, SILVER_DIR, read_label_dir, resolve_gold
+from .annotations import ADJUDICATION, GOLD_DIR, SILVER_DIR, passes_by_unit, read_label_dir, resolve_gold
 from .corpus import Document
 from .labels import LABELS
 from .segment import segment
@@ -16,12 +16,7 @@ def agreement(files: dict) -> dict:
     labelled by two passes (adjudication excluded)."""
     from sklearn.metrics import cohen_kappa_score
 
-    by_unit: dict[tuple, list] = defaultdict(list)
-    for name, records in sorted(files.items()):
-        if name != ADJUDICATION_FILE.removesuffix(".jsonl"):
-            for r in records:
-                by_unit[r.key].append(r)
-    pairs = [(rs[0].label, rs[1].label, k[0]) for k, rs in sorted(by_unit.items()) if len(rs) >= 2]
+    pairs = [(rs[0].label, rs[1].label, k[0]) for k, rs in sorted(passes_by_unit(files).items()) if len(rs) >= 2]
     if not pairs:
         return {"units": 0}
     first, second, docs = zip(*pairs)
@@ -33,7 +28,7 @@ def agreement(files: dict) -> dict:
         "raw_agreement": sum(a == b for a, b in zip(first, second)) / len(pairs),
         "kappa": float(cohen_kappa_score(first, second, labels=list(LABELS))),
         "confusion": {f"{a}→{b}": n for (a, b), n in sorted(confusion.items()) if a != b},
-        "adjudicated": len(files.get(ADJUDICATION_FILE.removesuffix(".jsonl"), [])),
+        "adjudicated": len(files.get(ADJUDICATION, [])),
     }
 
 
