@@ -167,46 +167,75 @@ def _commit() -> str:
         return "unknown"
 
 
-def bench_speed(model_dir: str | Path, doc_paths: dict[str, list[Path]], batch_sizes: list[int],
-                threads: list[int], train_log: Path | None = None) -> dict:
-    """Units per second end to end (read the files, segment, tag) for each workload, thread count
-    and batch size, on the PyTorch runtime; peak RSS of the process; training seconds per epoch."""
+def _speed_one_model(model_dir: str, doc_paths: dict[str, list[str]], batch_sizes: list[int], threads: list[int]) -> dict:
+    """Runs in a fresh process, so that its peak RSS belongs to this model and runtime alone."""
     import resource
 
-    import torch
+    from ..model.modeling import load_tagger
+    from ..tagger import Tagger
 
-    from ..annotations import unit_rows
-    from ..corpus import load_document
-    from ..model.modeling import UnitTagger
-    from ..segment import segment
-
-    tagger = UnitTagger.from_pretrained(model_dir)
     results = []
-    for workload, paths in doc_paths.items():
-        for n_threads in threads:
-            torch.set_num_threads(n_threads)
-            for batch_size in batch_sizes:
+    for n_threads in threads:
+        model = load_tagger(model_dir, "cpu", n_threads)
+        for batch_size in batch_sizes:
+            tagger = Tagger(model, batch_size)
+            tagger.tag("热身。")  # first-call setup is not throughput
+            for workload, paths in doc_paths.items():
                 started = time.perf_counter()
-                rows = []
-                for path in paths:
-                    doc = load_document(path)
-                    rows.extend(unit_rows(doc, segment(doc.text, doc.doc_id), {}, "none"))
-                tagger.logits(rows, batch_size=batch_size)
+                units = sum(len(r.units) for r in tagger.tag_documents(paths))  # reads, segments, tags
                 seconds = time.perf_counter() - started
-                results.append({"workload": workload, "runtime": "pytorch", "threads": n_threads, "batch_size": batch_size,
-                                "units": len(rows), "seconds": round(seconds, 2), "units_per_second": round(len(rows) / seconds, 1)})
+                results.append({"workload": workload, "runtime": model.runtime, "threads": n_threads, "batch_size": batch_size,
+                                "units": units, "seconds": round(seconds, 2), "units_per_second": round(units / seconds, 1)})
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {"model": model_dir, "results": results, "peak_rss_mb": peak}
+
+
+def bench_speed(model_dirs: list[str | Path], doc_paths: dict[str, list[Path]], batch_sizes: list[int],
+                threads: list[int], train_log: Path | None = None) -> dict:
+    """Units per second end to end (``Tagger.tag_documents``: read the files, segment, tag) for each
+    model folder (PyTorch or ONNX), workload, thread count and batch size; the peak RSS of each
+    model's process; training seconds per epoch."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = {w: [str(p) for p in ps] for w, ps in doc_paths.items()}
+    models = []
+    for model_dir in model_dirs:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            models.append(pool.submit(_speed_one_model, str(model_dir), paths, batch_sizes, threads).result())
     epochs = [json.loads(line) for line in Path(train_log).read_text().splitlines()] if train_log and Path(train_log).is_file() else []
-    return {"machine": machine(), "commit": _commit(), "model": str(model_dir), "results": results,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    return {"machine": machine(), "commit": _commit(), "models": models,
             "train_epoch_seconds": [e["epoch_seconds"] for e in epochs]}
 
 
+def bench_parity(reference_dir: str | Path, candidate_dir: str | Path, split: str = "test") -> dict:
+    """How far a candidate runtime (e.g. the int8 ONNX export) is from the reference (PyTorch fp32)
+    on the gold units of one split: label agreement and macro-F1 of both."""
+    from ..eval.harness import gold_rows
+    from ..model.modeling import load_tagger
+
+    rows = gold_rows(split)
+    labelled = np.array([r["label"] is not None for r in rows])
+    out = {"split": split, "reference": str(reference_dir), "candidate": str(candidate_dir),
+           "gold_units": int(labelled.sum()), "all_units": len(rows)}
+    probs = {}
+    for name, path in (("reference", reference_dir), ("candidate", candidate_dir)):
+        probs[name] = load_tagger(path).predict_proba(rows)
+        out[f"{name}_macro_f1"] = _score([r for r, keep in zip(rows, labelled) if keep], probs[name][labelled])["macro_f1"]
+    same = probs["reference"].argmax(1) == probs["candidate"].argmax(1)
+    out["agreement_gold_units"] = float(same[labelled].mean())
+    out["agreement_all_units"] = float(same.mean())
+    out["max_probability_difference"] = float(np.abs(probs["reference"] - probs["candidate"]).max())
+    return out
+
+
 def speed_markdown(result: dict) -> str:
-    lines = ["| workload | runtime | threads | batch size | units | seconds | units/s |", "|---|---|---|---|---|---|---|"]
+    lines = ["| workload | runtime | threads | batch size | units | seconds | units/s | peak RSS of the model's process |",
+             "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['workload']} | {r['runtime']} | {r['threads']} | {r['batch_size']} | {r['units']} | {r['seconds']} "
-              f"| {r['units_per_second']} |" for r in result["results"]]
+              f"| {r['units_per_second']} | {m['peak_rss_mb']} MB |" for m in result["models"] for r in m["results"]]
     m = result["machine"]
-    lines += ["", f"Peak RSS of the benchmark process: {result['peak_rss_mb']} MB. "
+    lines += ["", f"Models: {', '.join(x['model'] for x in result['models'])}. "
               f"Training seconds per epoch (default config): {result['train_epoch_seconds'] or 'n/a'}.",
               f"Commit {result['commit']}, {m['cpu']} ({m['cores']} cores), torch {m['torch']}."]
     return "\n".join(lines) + "\n"

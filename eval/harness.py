@@ -31,9 +31,9 @@ def gold_rows(source: str, docs: dict | None = None) -> list[dict]:
 
 
 def evaluate_model(model_dir: str | Path, source: str, out_dir: str | Path | None = None) -> dict:
-    from ..model.modeling import UnitTagger
+    from ..model.modeling import load_tagger
 
-    tagger = UnitTagger.from_pretrained(model_dir)
+    tagger = load_tagger(model_dir)
     rows = gold_rows(source)
     logits = tagger.logits(rows)
     result = evaluate(rows, apply_temperature(logits, 1.0), tagger.labels, logits=logits, temperature=tagger.temperature)

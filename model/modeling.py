@@ -17,6 +17,7 @@ The context settings live in ``config.json`` under ``govtag`` next to ``id2label
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Iterator
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 CONTEXT_MODES = ("unit", "section", "sequential")
 IGNORE = -100  # positions without a label, as in Hugging Face's loss
 FORMAT_VERSION = 1  # bump when a saved folder can no longer be read the same way
-REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 
 
 @dataclass
@@ -74,11 +74,14 @@ class Encoder:
         self.tokenizer = tokenizer
         self.context = context
         self.cls, self.sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+        # A fast tokenizer is one Rust object whose settings each call may change: one caller at a time.
+        self._lock = threading.Lock()
 
-    def _tokens(self, texts: list[str], limit: int) -> tuple[list[list[int]], int]:
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
-        truncated = sum(len(x) > limit for x in ids)
-        return [x[:limit] for x in ids], truncated
+    def _tokens(self, texts: list[str], limit: int) -> tuple[list[list[int]], list[int]]:
+        """Token ids cut to ``limit``, and the indices of the texts that were cut."""
+        with self._lock:
+            ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+        return [x[:limit] for x in ids], [i for i, x in enumerate(ids) if len(x) > limit]
 
     def windows(self, rows: list[dict], targets: list[int] | None = None,
                 weights: list[float] | None = None) -> list[Window]:
@@ -91,7 +94,9 @@ class Encoder:
         ctx = self.context
         unit_ids, truncated = self._tokens([r["text"] for r in rows], ctx.max_unit_tokens)
         if truncated:
-            logger.warning("%d unit(s) longer than %d tokens were truncated for the model", truncated, ctx.max_unit_tokens)
+            where = ", ".join(f"{rows[i]['doc_id']} unit {rows[i]['index']}" for i in truncated[:5])
+            logger.warning("%d unit(s) longer than %d tokens were truncated; the model reads only their beginning (%s%s)",
+                           len(truncated), ctx.max_unit_tokens, where, ", …" if len(truncated) > 5 else "")
         if ctx.mode == "sequential":
             out = []
             for doc in _documents(rows):
@@ -169,16 +174,104 @@ def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
     return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "weights": weights}
 
 
-class UnitTagger:
-    """A fine-tuned encoder plus its tokenizer, context settings and calibration temperature."""
+class WindowedTagger:
+    """What every runtime shares: encode rows into windows, run them in length-sorted batches,
+    and scatter the logits back to rows. Subclasses provide ``_forward`` (PyTorch, ONNX Runtime)."""
 
-    def __init__(self, model, tokenizer, context: ContextConfig, temperature: float = 1.0):
-        self.model = model
+    def __init__(self, tokenizer, context: ContextConfig, labels: tuple[str, ...], temperature: float = 1.0):
         self.tokenizer = tokenizer
         self.context = context
+        self.labels = labels
         self.temperature = temperature
         self.encoder = Encoder(tokenizer, context)
-        self.labels = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
+
+    def _forward(self, batch: dict[str, torch.Tensor]) -> np.ndarray:
+        """Logits [batch, tokens, labels] for padded ``input_ids`` and ``attention_mask``."""
+        raise NotImplementedError
+
+    def logits(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
+        """Per-row logits [len(rows), num_labels], each row read in its document context."""
+        windows = self.encoder.windows(rows)
+        out = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))  # less padding
+        for b in range(0, len(order), batch_size):
+            batch = [windows[i] for i in order[b: b + batch_size]]
+            logits = self._forward(collate(batch, self.tokenizer.pad_token_id))
+            for k, w in enumerate(batch):
+                out[w.units] = logits[k, w.positions]
+        return out
+
+    def predict_proba(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
+        """Calibrated probabilities (softmax of logits / temperature)."""
+        z = self.logits(rows, batch_size) / self.temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+
+def check_model_folder(path: str | Path, weights: str):
+    """The folder's Hugging Face config, after checking everything a tagger needs is there.
+
+    All problems are collected into one error, so a broken folder is diagnosed in one go."""
+    from transformers import AutoConfig
+
+    path = Path(path)
+    if not path.is_dir():
+        raise GovtagError(f"{path}: model folder not found")
+    missing = [f for f in ("config.json", weights, "tokenizer.json") if not (path / f).is_file()]
+    problems = [f"missing {f}" for f in missing]
+    config = None
+    if "config.json" not in missing:
+        try:
+            config = AutoConfig.from_pretrained(str(path))
+        except (OSError, ValueError) as e:
+            problems.append(f"config.json cannot be read ({str(e).splitlines()[0]})")
+    if config is not None:
+        settings = getattr(config, "govtag", None)
+        if not isinstance(settings, dict):
+            problems.append("config.json has no 'govtag' settings (not a govtag model folder)")
+        elif settings.get("format_version") != FORMAT_VERSION:
+            problems.append(f"written by an incompatible govtag (format {settings.get('format_version')}, expected {FORMAT_VERSION})")
+        elif set(config.label2id) - set(LABELS):
+            problems.append(f"unknown labels in config.json: {sorted(set(config.label2id) - set(LABELS))}")
+    if problems:
+        raise GovtagError(f"{path}: not a usable model folder: " + "; ".join(problems))
+    return config
+
+
+def context_from_config(config) -> tuple[ContextConfig, float]:
+    """The context settings and calibration temperature stored under ``govtag`` in config.json."""
+    known = {f.name for f in fields(ContextConfig)}
+    settings = config.govtag
+    return (ContextConfig(**{k: v for k, v in settings["context"].items() if k in known}),
+            float(settings.get("temperature", 1.0)))
+
+
+def labels_from_config(config) -> tuple[str, ...]:
+    return tuple(config.id2label[i] for i in range(config.num_labels))
+
+
+def load_tagger(path: str | Path, device: str = "cpu", threads: int | None = None) -> WindowedTagger:
+    """A model folder on its runtime: ONNX Runtime for a ``govtag export`` folder, else PyTorch.
+    ``threads`` is per session for ONNX Runtime, process-wide for PyTorch."""
+    from .exporters import ONNX_FILE, OnnxUnitTagger
+
+    if (Path(path) / ONNX_FILE).is_file():
+        return OnnxUnitTagger.from_pretrained(path, device, threads)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise GovtagError(f"device {device!r} asked for, but torch sees no CUDA GPU")
+    if threads:
+        torch.set_num_threads(threads)
+    return UnitTagger.from_pretrained(path, device)
+
+
+class UnitTagger(WindowedTagger):
+    """A fine-tuned PyTorch encoder plus its tokenizer, context settings and calibration temperature."""
+
+    runtime = "pytorch fp32"
+
+    def __init__(self, model, tokenizer, context: ContextConfig, temperature: float = 1.0):
+        super().__init__(tokenizer, context, labels_from_config(model.config), temperature)
+        self.model = model
 
     @classmethod
     def from_base(cls, base: str | Path, context: ContextConfig, num_layers: int | None = None) -> "UnitTagger":
@@ -199,33 +292,23 @@ class UnitTagger:
         return cls(model, tokenizer, context)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> "UnitTagger":
+    def from_pretrained(cls, path: str | Path, device: str = "cpu", **model_kwargs) -> "UnitTagger":
         """Load a folder written by ``save_pretrained``; problems are listed, not raised from torch."""
-        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
-        path = Path(path)
-        if not path.is_dir():
-            raise GovtagError(f"{path}: model folder not found")
-        missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
-        problems = [f"missing {f}" for f in missing]
-        config = None
-        if "config.json" not in missing:
-            config = AutoConfig.from_pretrained(str(path))
-            settings = getattr(config, "govtag", None)
-            if not isinstance(settings, dict):
-                problems.append("config.json has no 'govtag' settings (not a govtag model folder)")
-            elif settings.get("format_version") != FORMAT_VERSION:
-                problems.append(f"written by an incompatible govtag (format {settings.get('format_version')}, expected {FORMAT_VERSION})")
-            elif set(config.label2id) - set(LABELS):
-                problems.append(f"unknown labels in config.json: {sorted(set(config.label2id) - set(LABELS))}")
-        if problems:
-            raise GovtagError(f"{path}: not a usable model folder: " + "; ".join(problems))
-        known = {f.name for f in fields(ContextConfig)}
-        context = ContextConfig(**{k: v for k, v in config.govtag["context"].items() if k in known})
-        model = AutoModelForTokenClassification.from_pretrained(str(path))
+        config = check_model_folder(path, "model.safetensors")
+        context, temperature = context_from_config(config)
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a per-tensor loading bar is noise when tagging
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(str(path), **model_kwargs).to(device)
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
         model.eval()
         tokenizer = AutoTokenizer.from_pretrained(str(path))
-        return cls(model, tokenizer, context, float(config.govtag.get("temperature", 1.0)))
+        return cls(model, tokenizer, context, temperature)
 
     def save_pretrained(self, path: str | Path, extra_files: dict[str, str] | None = None) -> Path:
         """Write model, tokenizer, settings and ``extra_files`` (name → text) atomically."""
@@ -238,25 +321,12 @@ class UnitTagger:
                 (tmp / name).write_text(text, encoding="utf-8")
         return Path(path)
 
-    @torch.inference_mode()
     def logits(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
-        """Per-row logits [len(rows), num_labels], each row read in its document context."""
-        self.model.eval()
-        windows = self.encoder.windows(rows)
-        out = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))  # less padding
-        device = next(self.model.parameters()).device
-        for b in range(0, len(order), batch_size):
-            batch = [windows[i] for i in order[b: b + batch_size]]
-            enc = collate(batch, self.tokenizer.pad_token_id)
-            logits = self.model(input_ids=enc["input_ids"].to(device),
-                                attention_mask=enc["attention_mask"].to(device)).logits.float().cpu()
-            for k, w in enumerate(batch):
-                out[w.units] = logits[k, w.positions].numpy()
-        return out
+        self.model.eval()  # the trainer calls this between training steps
+        return super().logits(rows, batch_size)
 
-    def predict_proba(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:
-        """Calibrated probabilities (softmax of logits / temperature)."""
-        z = self.logits(rows, batch_size) / self.temperature
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+    @torch.inference_mode()
+    def _forward(self, batch: dict[str, torch.Tensor]) -> np.ndarray:
+        device = self.model.device
+        return self.model(input_ids=batch["input_ids"].to(device),
+                          attention_mask=batch["attention_mask"].to(device)).logits.float().cpu().numpy()

@@ -65,5 +65,6 @@ _tiny = _load_tiny_fixtures()
 tiny_base = _tiny.tiny_base
 synthetic_rows = _tiny.synthetic_rows
 make_synthetic = _tiny.make_synthetic
+tiny_tagger = _tiny.tiny_tagger
 _few_threads = _tiny._few_threads
 _keep_torch_threads = _tiny._keep_torch_threads

@@ -108,6 +108,41 @@ def tiny_base(tmp_path_factory) -> Path:
     return tiny_base_dir(tmp_path_factory)
 
 
+def synthetic_report(seed: int = 0) -> tuple[str, dict[str, str]]:
+    """A synthetic report as plain text with numbered headings, and each sentence's label.
+    (No opening "other" part: its toy section 「开头」 is not a heading the segmenter opens.)"""
+    rng = random.Random(seed)
+    lines, truth, open_path = [], {}, []
+    for label in ["measure", "outcome", "shortcoming", "plan"]:
+        path = SECTIONS[label]  # open the headings that the previous section did not
+        lines += [h for i, h in enumerate(path) if open_path[:i + 1] != path[:i + 1]]
+        open_path = path
+        sentences = [rng.choice(TEMPLATES[label]).format(t=rng.choice(TOPICS), n=rng.randint(2, 19)) for _ in range(3)]
+        truth.update({s: label for s in sentences})
+        lines.append("".join(sentences))
+    return "\n".join(lines) + "\n", truth
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger(tmp_path_factory) -> Path:
+    """A tiny section-mode tagger trained on synthetic reports until it tags them right, built once."""
+    from govtag.model.modeling import ContextConfig
+    from govtag.training.config import TrainConfig
+    from govtag.training.data import TrainingData
+    from govtag.training.trainer import train
+
+    out = tmp_path_factory.mktemp("tiny-tagger")
+    train_rows = make_rows(("t1", "t2", "t3", "t4"), seed=0, repeat=3)
+    dev = make_rows(("d1",), seed=1)
+    notes = {"train_reports": 4, "silver_only_reports": 0, "train_gold_units": len(train_rows), "train_silver_units": 0,
+             "dev_reports": 1, "dev_gold_units": len(dev), "units_unlabelled_for_leakage": 0}
+    data = TrainingData(train_rows, dev, {"test": make_rows(("x1", "x2"), seed=2)}, notes)
+    cfg = TrainConfig(base_model=str(tiny_base_dir(tmp_path_factory)), trim_vocab=False, output_dir=str(out), seed=7,
+                      epochs=8, batch_size=4, learning_rate=3e-3, warmup_ratio=0.1, patience=10, threads=1,
+                      context=ContextConfig(mode="section", max_length=96, max_unit_tokens=32))
+    return train(cfg, data=data)
+
+
 @pytest.fixture
 def synthetic_rows() -> list[dict]:
     """Three small synthetic reports (17 units each), every unit gold-labelled with a learnable label."""

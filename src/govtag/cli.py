@@ -149,6 +149,83 @@ def cmd_eval(args) -> None:
     evaluate_model(args.model, args.data, args.out)
 
 
+def cmd_bench_parity(args) -> None:
+    from .eval.bench import bench_parity
+
+    result = bench_parity(args.model, args.onnx, args.data)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "parity.json").write_text(json.dumps(result, indent=1))
+    print(f"{args.data}: labels agree on {result['agreement_gold_units']:.2%} of {result['gold_units']} gold units "
+          f"({result['agreement_all_units']:.2%} of all {result['all_units']} units read); macro-F1 "
+          f"{result['reference_macro_f1']:.4f} (reference) vs {result['candidate_macro_f1']:.4f} (candidate)")
+
+
+def _tag_inputs(inputs: list[str]) -> list[str | Path]:
+    """The files named, the .txt files under the folders named (sorted), and "-" for stdin."""
+    paths: list[str | Path] = []
+    for item in inputs:
+        path = Path(item)
+        if item == "-":
+            paths.append(item)
+        elif path.is_dir():
+            found = sorted(f for f in path.rglob("*.txt") if f.is_file())
+            if not found:
+                raise GovtagError(f"{path}: folder holds no .txt files")
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise GovtagError(f"{item}: no such file or folder")
+    return paths
+
+
+def cmd_tag(args) -> None:
+    from tqdm import tqdm
+
+    from .corpus import Document, load_document
+    from .files import atomic_file
+    from .formats import WRITERS
+    from .tagger import Tagger
+
+    paths = _tag_inputs(args.inputs)
+    tagger = Tagger.from_pretrained(args.model, args.device, args.threads, args.batch_size)
+    unreadable = []
+
+    def documents():  # read lazily; a file that cannot be read is reported and skipped, not fatal
+        for path in paths:
+            if path == "-":
+                yield Document("stdin", sys.stdin.read())
+                continue
+            try:
+                yield load_document(path)
+            except GovtagError as e:
+                logging.getLogger("govtag").error("govtag: error: %s (skipped)", e)
+                unreadable.append(str(path))
+
+    with atomic_file(args.output) if args.output else nullcontext(sys.stdout) as out:
+        writer = WRITERS[args.format](out, tagger.labels)
+        writer.header()
+        units = 0
+        for report in tqdm(tagger.tag_documents(documents()), total=len(paths), unit="report",
+                           disable=len(paths) < 2 or None):  # None: only on a terminal
+            writer.write(report, tagger.summarize(report))
+            units += len(report.units)
+        writer.footer()
+    tagged = len(paths) - len(unreadable)
+    print(f"tagged {units} units in {tagged} report(s)" + (f" → {args.output}" if args.output else ""), file=sys.stderr)
+    if unreadable:
+        raise GovtagError(f"{len(unreadable)} of {len(paths)} input(s) could not be read: {', '.join(unreadable[:5])}")
+
+
+def cmd_export(args) -> None:
+    from .model.exporters import export_onnx
+
+    out = export_onnx(args.model, args.out, quantize=not args.fp32)
+    size = (out / "model.onnx").stat().st_size / 2**20
+    print(f"wrote {out}/model.onnx ({size:.0f} MiB, {'fp32' if args.fp32 else 'int8 weights'}); "
+          f"load it with govtag.Tagger.from_pretrained({str(out)!r}) or `govtag tag --model {out}`")
+
+
 def cmd_bench_quality(args) -> None:
     from .eval.bench import bench_quality, quality_markdown
     from .training.config import load_config
@@ -169,7 +246,7 @@ def cmd_bench_speed(args) -> None:
     docs = default_corpus_dir() / "docs"
     workloads = {"long report (gwr-national-1955)": [docs / "gwr-national-1955.txt"],
                  "5 fazhi reports": sorted(docs.glob("fz-*.txt"))}
-    result = bench_speed(args.model, workloads, args.batch_sizes, args.threads, Path(args.model).parent / "train_log.jsonl")
+    result = bench_speed(args.model, workloads, args.batch_sizes, args.threads, Path(args.model[0]).parent / "train_log.jsonl")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "speed.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
     table = speed_markdown(result)
@@ -228,6 +305,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="report folder (default: MODEL/eval-<data>)")
     p.set_defaults(func=cmd_eval)
 
+    p = commands.add_parser("tag", help="tag reports: files, folders (their .txt files) or - for stdin")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("--model", default="runs/default/model", help="model folder (PyTorch or ONNX export)")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--format", choices=["jsonl", "csv", "md", "html"], default="jsonl")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--threads", type=int, help="CPU threads for inference")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.set_defaults(func=cmd_tag)
+
+    p = commands.add_parser("export", help="export a model folder to ONNX with int8 weights, for fast CPU tagging")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--fp32", action="store_true", help="keep fp32 weights (no quantisation)")
+    p.set_defaults(func=cmd_export)
+
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(dest="bench_command", required=True)
     p = bench.add_parser("quality", help="all baselines and context modes on the same splits and seeds")
     p.add_argument("--config", default=DEFAULT_CONFIG)
@@ -239,11 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_bench_quality)
     p = bench.add_parser("speed", help="tagging throughput and memory; training time per epoch")
-    p.add_argument("--model", default="runs/default/model")
+    p.add_argument("--model", nargs="+", default=["runs/default/model"], help="model folders (PyTorch or ONNX), each run in its own process")
     p.add_argument("--out", default="runs/bench-speed")
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[16, 64])
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.set_defaults(func=cmd_bench_speed)
+    p = bench.add_parser("parity", help="label agreement and macro-F1 of an export against its PyTorch model")
+    p.add_argument("--model", default="runs/default/model", help="the reference (PyTorch) model folder")
+    p.add_argument("--onnx", required=True, help="the exported folder to compare")
+    p.add_argument("--data", default="test", help="gold split to compare on")
+    p.add_argument("--out", default="runs/bench-parity")
+    p.set_defaults(func=cmd_bench_parity)
     return parser
 
 

@@ -201,6 +201,8 @@ def test_long_units_are_truncated_with_a_warning(tokenizer, synthetic_rows, capl
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         windows = Encoder(tokenizer, ctx).windows(rows)
     assert f"{too_long} unit(s) longer than 16 tokens were truncated" in caplog.text
+    first = rows[next(i for i, r in enumerate(rows) if r["text"] == long_text)]
+    assert f"{first['doc_id']} unit {first['index']}" in caplog.text  # says where
     assert max(len(w.input_ids) for w in windows) <= 40
     assert Counter(u for w in windows for u in w.units) == Counter(range(len(rows)))
     sep = tokenizer.sep_token_id
