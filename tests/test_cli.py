@@ -189,3 +189,79 @@ def test_eval_with_a_missing_model_is_a_one_line_error(capsys):
 def test_train_with_a_missing_config_is_a_one_line_error(tmp_path, capsys):
     assert main(["train", "--config", str(tmp_path / "missing.yaml")]) == 2
     one_line_error(capsys.readouterr().err, "missing.yaml")
+
+
+# --- tag and export ---------------------------------------------------------------------------------
+
+fixtures_tiny = pytest.importorskip("govtag_tests_fixtures_tiny")
+
+
+def test_tag_files_folders_and_stdin(tiny_tagger, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "reports"
+    (folder / "2024").mkdir(parents=True)
+    for i in range(3):
+        (folder / "2024" / f"r{i}.txt").write_text(fixtures_tiny.synthetic_report(seed=i)[0], encoding="utf-8")
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes(GBK_REPORT.encode("gbk"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("明年将继续推进法治政府建设。"))
+    assert main(["tag", str(folder), str(gbk), "-", "--model", str(tiny_tagger)]) == 0
+    out, err = capsys.readouterr()
+    rows = jsonl(out)
+    assert [r["doc_id"] for r in rows if r["index"] == 0] == ["r0", "r1", "r2", "gbk", "stdin"]
+    assert all(r["label"] in ("measure", "outcome", "shortcoming", "plan", "other") for r in rows)
+    assert "tagged" in err and "5 report(s)" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "md", "html"])
+def test_tag_writes_an_output_file(tiny_tagger, tmp_path, capsys, fmt):
+    report = tmp_path / "r.txt"
+    report.write_text(fixtures_tiny.synthetic_report(seed=3)[0], encoding="utf-8")
+    out = tmp_path / "out" / f"tagged.{fmt}"
+    assert main(["tag", str(report), "--model", str(tiny_tagger), "--format", fmt, "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    text = out.read_text(encoding="utf-8")
+    assert {"csv": "doc_id,index,start", "md": "## r", "html": "<!DOCTYPE html>"}[fmt] in text
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
+
+
+def test_tag_reports_an_unreadable_file_and_tags_the_rest(tiny_tagger, tmp_path, capsys, caplog):
+    good = tmp_path / "good.txt"
+    good.write_text(fixtures_tiny.synthetic_report(seed=4)[0], encoding="utf-8")
+    bad = tmp_path / "scan.txt"
+    bad.write_bytes(b"\x00\x01binary\x00")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(bad), str(good), "--model", str(tiny_tagger), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "govtag: error: 1 of 2 input(s) could not be read" in err and "Traceback" not in err
+    assert "scan.txt: looks like a binary file" in caplog.text
+    assert {r["doc_id"] for r in jsonl(out.read_text())} == {"good"}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["no-such-report.txt"], "no-such-report.txt: no such file or folder"),
+    (["--model", "/no/model", "-"], "model folder not found"),
+])
+def test_tag_input_errors_are_one_line(tiny_tagger, tmp_path, capsys, args, needle):
+    full = ["tag", *args] if "--model" in args else ["tag", *args, "--model", str(tiny_tagger)]
+    assert main(full) == 2
+    one_line_error(capsys.readouterr().err, needle)
+
+
+def test_tag_an_empty_folder_is_an_error(tiny_tagger, tmp_path, capsys):
+    assert main(["tag", str(tmp_path), "--model", str(tiny_tagger)]) == 2
+    one_line_error(capsys.readouterr().err, "holds no .txt files")
+
+
+def test_export_then_tag_with_the_export(tiny_tagger, tmp_path, capsys):
+    out = tmp_path / "onnx"
+    assert main(["export", "--model", str(tiny_tagger), "--out", str(out)]) == 0
+    assert "int8 weights" in capsys.readouterr().out
+    report = tmp_path / "r.txt"
+    report.write_text(fixtures_tiny.synthetic_report(seed=5)[0], encoding="utf-8")
+    assert main(["tag", str(report), "--model", str(out)]) == 0
+    assert len(jsonl(capsys.readouterr().out)) > 10
+
+
+def test_export_of_a_missing_model_is_a_one_line_error(tmp_path, capsys):
+    assert main(["export", "--model", str(tmp_path / "none"), "--out", str(tmp_path / "x")]) == 2
+    one_line_error(capsys.readouterr().err, "model folder not found")
