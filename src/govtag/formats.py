@@ -74,7 +74,7 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Mi
 .summary li { margin-bottom: .2em; }
 .section-path { color: #777; font-size: .85em; }
 .text { white-space: pre-wrap; }
-.u { border-radius: 3px; padding: 1px 0; }
+.u { border-radius: 3px; padding: 1px 0; margin-right: 2px; }
 .u.heading { font-weight: bold; }
 .u.chrome { color: #999; }
 """
