@@ -22,7 +22,6 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .corpus import Document, load_document
-from .errors import GovtagError
 from .segment import Unit, normalize, sections_from_texts, segment
 
 logger = logging.getLogger(__name__)
