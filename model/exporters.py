@@ -80,7 +80,7 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path, quantize: bool = Tru
 def _ffn_outputs(onnx_path: Path) -> list[str]:
     """The feed-forward output projections, kept in fp32: their input (after GELU) has outliers
     that per-tensor int8 activations blur. Quantising them too cut label agreement with fp32 on
-    the gwr test units from 99.5% to 98.8% (``govtag bench parity``)."""
+    the gwr test gold units from 99.5% to 98.8% in an exploratory comparison (README, "Speed")."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph

@@ -100,14 +100,11 @@ def test_tag_documents_streams_files_in_order(tagger, tmp_path):
             read.append(p)
             yield p
 
-    tagger.units_per_chunk = 1  # one report per model pass
-    try:
-        stream = tagger.tag_documents(lazily())
-        first = next(stream)
-        assert len(read) == 1  # nothing read ahead of what is needed
-        reports = [first, *stream]
-    finally:
-        tagger.units_per_chunk = Tagger(None).units_per_chunk
+    streaming = Tagger(tagger.model, tagger.batch_size, units_per_chunk=1)  # one report per model pass
+    stream = streaming.tag_documents(lazily())
+    first = next(stream)
+    assert len(read) == 1  # nothing read ahead of what is needed
+    reports = [first, *stream]
     assert [r.doc_id for r in reports] == [f"r{i}" for i in range(5)]
     for path, report in zip(paths, reports):
         alone = tagger.tag(path.read_text(encoding="gb18030" if path.stem == "r2" else "utf-8"), path.stem)

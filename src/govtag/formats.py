@@ -9,7 +9,7 @@ import html
 import json
 from typing import TextIO
 
-from .tagger import TaggedReport
+from .tagger import READ_FIRST, TaggedReport
 
 # Label colours of the HTML view (background of the unit, and the legend).
 COLOURS = {"measure": "#cfe2ff", "outcome": "#d1f0d6", "shortcoming": "#f8c9c9", "plan": "#ffe3b3", "other": "#ececec"}
@@ -56,7 +56,7 @@ class MarkdownWriter(ReportWriter):
         w = self.out.write
         w(f"## {report.doc_id}\n\n{summary['units']} units: "
           + ", ".join(f"{n} {label}" for label, n in summary["counts"].items()) + "\n\n")
-        for key in ("shortcomings", "plans"):
+        for key in (f"{label}s" for label in READ_FIRST):  # the lists summarize() makes
             w(f"**{key.capitalize()}** ({len(summary[key])})\n\n")
             w("".join(f"- {_md_cell(s['text'])} — *{_md_cell(' > '.join(s['section']) or '(no section)')}*\n"
                       for s in summary[key]) + "\n")
@@ -94,10 +94,10 @@ class HtmlWriter(ReportWriter):
         counts = "".join(f'<span class="count" style="background:{COLOURS.get(label, "#fff")}">{label} {n}</span>'
                          for label, n in summary["counts"].items())
         w(f'<h2>{esc(report.doc_id)}</h2>\n<div class="summary"><p>{summary["units"]} units {counts}</p>\n')
-        for key in ("shortcomings", "plans"):
+        for i, key in enumerate(f"{label}s" for label in READ_FIRST):  # the first list opens unfolded
             items = "".join(f'<li>{esc(s["text"])} <span class="section-path">{esc(" > ".join(s["section"]))}</span></li>'
                             for s in summary[key])
-            w(f"<details{' open' if key == 'shortcomings' else ''}><summary>{key.capitalize()} ({len(summary[key])})"
+            w(f"<details{' open' if i == 0 else ''}><summary>{key.capitalize()} ({len(summary[key])})"
               f"</summary><ol>{items}</ol></details>\n")
         w('</div>\n<div class="text">')
         pos = 0
