@@ -23,6 +23,7 @@ class TrainConfig:
     seed: int = 13
     epochs: int = 4
     batch_size: int = 8
+    group_by_length: bool = True  # batches of windows of similar length: less padding, faster
     learning_rate: float = 5e-5
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1

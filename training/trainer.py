@@ -44,6 +44,31 @@ def _targets(rows: list[dict], silver_weight: float) -> tuple[list[int], list[fl
     return targets, weights
 
 
+class LengthGroupedBatches(torch.utils.data.Sampler):
+    """Batches of windows of similar length, in random order.
+
+    Random batches pad to their longest window (1.7x the real tokens on the default data); sorting
+    each random chunk of 50 batches by length first cuts that to 1.02x. Unlike Hugging Face's
+    ``LengthGroupedSampler`` the batches are then shuffled, so training does not sweep from long
+    to short windows (and from one kind of unit to another) inside each chunk."""
+
+    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, chunk_batches: int = 50):
+        self.lengths, self.batch_size, self.generator = lengths, batch_size, generator
+        self.chunk = chunk_batches * batch_size
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator).tolist()
+        batches = []
+        for start in range(0, len(order), self.chunk):
+            chunk = sorted(order[start:start + self.chunk], key=self.lengths.__getitem__)
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for k in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[k]
+
+
 def class_weights(targets: list[int], scheme: str) -> torch.Tensor:
     """Loss weight per label: 1, 1/frequency or 1/sqrt(frequency), normalised to mean 1."""
     counts = np.bincount([t for t in targets if t != IGNORE], minlength=len(LABELS)).astype(float)
@@ -96,9 +121,13 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     windows = [w for w in tagger.encoder.windows(data.train, targets, weights) if any(t != IGNORE for t in w.labels)]
     label_weights = class_weights(targets, cfg.class_weighting)
     shuffle = torch.Generator().manual_seed(cfg.seed)
+    if cfg.group_by_length:
+        batches = LengthGroupedBatches([len(w.input_ids) for w in windows], cfg.batch_size, shuffle)
+    else:
+        batches = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(windows, generator=shuffle),
+                                                cfg.batch_size, drop_last=False)
     loader = torch.utils.data.DataLoader(
-        windows, batch_size=cfg.batch_size, shuffle=True,
-        collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id), generator=shuffle)
+        windows, batch_sampler=batches, collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id))
     optimizer = torch.optim.AdamW(tagger.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     total_steps = cfg.epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
