@@ -5,7 +5,9 @@ standard Hugging Face class (``AutoModelForTokenClassification``) serves them al
 BERT-family checkpoint works:
 
 - ``unit``:       ``[CLS] unit [SEP]`` — classify at [CLS];
-- ``section``:    ``[CLS] unit [SEP] section path [SEP]`` — classify at [CLS];
+- ``section``:    ``[CLS] unit [SEP] section path [SEP]`` — classify at [CLS]; with
+  ``neighbour_tokens`` > 0 the end of the unit before and the start of the unit after follow:
+  ``… section path [SEP] before [SEP] after [SEP]``;
 - ``sequential``: ``[CLS] u1 [SEP] u2 [SEP] … [SEP]`` — consecutive units of one document in a
   window, each classified at its own [SEP] (Cohan et al. 2019). Windows carry a few units of
   left and right context that are not scored there, and every unit is scored in exactly one
@@ -43,12 +45,18 @@ class ContextConfig:
     max_unit_tokens: int = 64  # longer units are truncated, with a warning
     max_section_tokens: int = 32  # section-path tokens in "section" mode
     context_units: int = 2  # "sequential": unscored neighbours on each side of a window
+    neighbour_tokens: int = 0  # "section": tokens read from the unit before and the unit after (0: none)
 
     def __post_init__(self) -> None:
         if self.mode not in CONTEXT_MODES:
             raise GovtagError(f"context mode {self.mode!r} is not one of {', '.join(CONTEXT_MODES)}")
         if self.max_length < self.max_unit_tokens + 2:
             raise GovtagError(f"max_length ({self.max_length}) must exceed max_unit_tokens + 2 ({self.max_unit_tokens + 2})")
+        if self.mode == "section" and self.neighbour_tokens:
+            need = self.max_unit_tokens + self.max_section_tokens + 2 * self.neighbour_tokens + 5  # and 5 special tokens
+            if self.max_length < need:
+                raise GovtagError(f"max_length ({self.max_length}) must be at least max_unit_tokens + max_section_tokens"
+                                  f" + 2 * neighbour_tokens + 5 ({need}) in section mode with neighbours")
 
 
 @dataclass
@@ -102,13 +110,18 @@ class Encoder:
             for doc in _documents(rows):
                 out.extend(self._sequential(doc, unit_ids, targets, weights))
             return out
-        sections = None
+        sections = neighbours = None
         if ctx.mode == "section":
             sections, _ = self._tokens([section_text(r["section"]) for r in rows], ctx.max_section_tokens)
+            if ctx.neighbour_tokens:
+                neighbours = _neighbour_ids(rows, unit_ids, ctx.neighbour_tokens)
         out = []
         for i, ids in enumerate(unit_ids):
             room = ctx.max_length - len(ids) - 3  # section tokens that fit: [CLS] unit [SEP] section [SEP]
             seq = [self.cls, *ids, self.sep] + ([*sections[i][:room], self.sep] if sections and room >= 0 else [])
+            if neighbours:  # ContextConfig guarantees they fit
+                before, after = neighbours[i]
+                seq += [*before, self.sep, *after, self.sep]
             out.append(Window(seq, [0], [i], [targets[i]], [weights[i]]))
         return out
 
@@ -157,6 +170,18 @@ def _documents(rows: list[dict]) -> list[list[int]]:
             groups.append([])
         groups[-1].append(i)
     return groups
+
+
+def _neighbour_ids(rows: list[dict], unit_ids: list[list[int]], n: int) -> list[tuple[list[int], list[int]]]:
+    """For each row, the last ``n`` tokens of the unit before it and the first ``n`` of the unit
+    after it, where those are its neighbours in the same document (else nothing)."""
+    out: list[tuple[list[int], list[int]]] = [([], [])] * len(rows)
+    for doc in _documents(rows):
+        for k, i in enumerate(doc):
+            before = unit_ids[doc[k - 1]][-n:] if k else []
+            after = unit_ids[doc[k + 1]][:n] if k + 1 < len(doc) else []
+            out[i] = (before, after)
+    return out
 
 
 def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:

@@ -10,8 +10,8 @@ import pytest
 from govtag.corpus import Document
 from govtag.dedup import duplicate_clusters
 from govtag.errors import GovtagError
-from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, leave_one_report_out, load_splits,
-                           make_splits, save_splits)
+from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, leave_one_report_out, load_later_gold,
+                           load_splits, make_splits, save_splits)
 
 
 def synthetic_docs() -> tuple[list[Document], dict[str, str]]:
@@ -43,6 +43,26 @@ def test_make_splits_is_deterministic_for_a_seed_and_not_for_input_order():
     assert list(a) == sorted(a)
     others = [make_splits(docs, kinds, seed=s) for s in (1, 2, 3, 4)]
     assert any(o != a for o in others)  # the seed does shuffle
+
+
+def test_gold_added_later_trains_and_moves_no_other_report():
+    docs, kinds = synthetic_docs()
+    before = make_splits(docs, kinds)
+    later = ["gwr-silver-03", "gwr-silver-07"]  # silver-only reports that were annotated afterwards
+    after = make_splits(docs, kinds | {d: "targeted" for d in later}, later_gold=later)
+    assert after == before, "the new gold reports train and dev/test stay as they were"
+    # Without the record, the new gold would be dealt anew and reshuffle dev and test.
+    assert make_splits(docs, kinds | {d: "targeted" for d in later}) != before
+
+
+def test_later_gold_is_read_from_the_splits_file(tmp_path):
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps({"splits": {"a": "train"}, "later_gold": ["a"]}), encoding="utf-8")
+    assert load_later_gold(path) == ["a"]
+    path.write_text(json.dumps({"splits": {"a": "train"}, "later_gold": "a"}), encoding="utf-8")
+    with pytest.raises(GovtagError, match="later_gold"):
+        load_later_gold(path)
+    assert load_later_gold(SPLITS_FILE), "the project records its second-round gold"
 
 
 def test_near_duplicates_follow_the_held_out_member():
@@ -108,7 +128,8 @@ def test_recorded_splits_are_what_make_splits_gives_now(corpus_docs, corpus_unit
     clusters = duplicate_clusters(list(corpus_docs), corpus_dup_pairs)
     recorded = json.loads(SPLITS_FILE.read_text(encoding="utf-8"))
     assert recorded["seed"] == DEFAULT_SEED
-    assert make_splits(list(corpus_docs.values()), kinds, clusters, seed=DEFAULT_SEED) == load_splits() == recorded["splits"]
+    given = make_splits(list(corpus_docs.values()), kinds, clusters, seed=DEFAULT_SEED, later_gold=recorded["later_gold"])
+    assert given == load_splits() == recorded["splits"]
 
 
 def test_recorded_splits_cover_the_corpus_and_hold_out_gold(corpus_docs, gold_labels):

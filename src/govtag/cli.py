@@ -63,14 +63,17 @@ def cmd_data_splits(args) -> None:
     from .annotations import load_gold
     from .dedup import duplicate_clusters, near_duplicate_pairs
     from .segment import segment
-    from .splits import gold_kinds, load_splits, make_splits, save_splits
+    from .splits import gold_kinds, load_later_gold, load_splits, make_splits, save_splits
 
     docs = _docs(args)
     kinds = gold_kinds(load_gold(docs), {d: len(segment(doc.text, d)) for d, doc in docs.items()})
     pairs = near_duplicate_pairs(list(docs.values()))
-    split = make_splits(list(docs.values()), kinds, duplicate_clusters(list(docs), pairs), seed=args.seed)
+    later = load_later_gold()
+    split = make_splits(list(docs.values()), kinds, duplicate_clusters(list(docs), pairs), seed=args.seed,
+                        later_gold=later)
     if args.write:
-        save_splits(split, seed=args.seed, method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
+        save_splits(split, seed=args.seed, later_gold=later,
+                    method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
         print("wrote data/splits.json")
     elif split != load_splits():
         raise GovtagError("data/splits.json differs from what the current annotations give; "

@@ -7,6 +7,8 @@
 - Every other ``gwr`` report is silver-only training material.
 - Near-duplicate reports follow their cluster's representative, so no copy of a test report
   lands in training.
+- Gold reports annotated after the splits were fixed (``later_gold`` in the file) train: adding
+  gold never moves a report into or out of dev and test.
 
 The assignment is recorded in ``data/splits.json`` before any model is tuned; a test checks that
 the recorded file is what this code produces.
@@ -18,7 +20,7 @@ import json
 import random
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .corpus import SOURCE_ROOT, Document
 from .errors import GovtagError
@@ -31,15 +33,17 @@ DEFAULT_SEED = 13
 
 
 def make_splits(docs: list[Document], gold_kind: dict[str, str], clusters: dict[str, str] | None = None,
-                seed: int = DEFAULT_SEED) -> dict[str, str]:
-    """doc_id → split. ``gold_kind`` maps gold documents to "full" or "targeted"."""
+                seed: int = DEFAULT_SEED, later_gold: Iterable[str] = ()) -> dict[str, str]:
+    """doc_id → split. ``gold_kind`` maps gold documents to "full" or "targeted"; ``later_gold``
+    names gold reports annotated after the splits were fixed, which go to train."""
     rng = random.Random(seed)
+    later_gold = set(later_gold)
     strata: dict[tuple, list[Document]] = defaultdict(list)
     split: dict[str, str] = {}
     for d in docs:
         if d.genre == "fazhi":
             split[d.doc_id] = "fazhi"
-        elif d.doc_id in gold_kind:
+        elif d.doc_id in gold_kind and d.doc_id not in later_gold:
             strata[(gold_kind[d.doc_id], d.level)].append(d)
         else:
             split[d.doc_id] = "train"
@@ -64,6 +68,15 @@ def save_splits(split: dict[str, str], path: Path = SPLITS_FILE, **info) -> None
 
 
 def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
+    return _read_splits_file(path)["splits"]
+
+
+def load_later_gold(path: Path = SPLITS_FILE) -> list[str]:
+    """The gold reports annotated after the splits were fixed (they train)."""
+    return _read_splits_file(path).get("later_gold", [])
+
+
+def _read_splits_file(path: Path) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -75,7 +88,10 @@ def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
     bad = {s for s in data["splits"].values() if s not in SPLITS}
     if bad:
         raise GovtagError(f"{path}: field 'splits' has unknown split names {sorted(bad)} (expected {SPLITS})")
-    return data["splits"]
+    later = data.get("later_gold", [])
+    if not isinstance(later, list) or not all(isinstance(d, str) for d in later):
+        raise GovtagError(f"{path}: field 'later_gold' must be a list of doc_ids")
+    return data
 
 
 def leave_one_report_out(doc_ids: list[str]) -> Iterator[tuple[list[str], str]]:

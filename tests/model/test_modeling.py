@@ -123,6 +123,27 @@ def test_section_mode_stays_within_max_length(tokenizer, synthetic_rows, max_len
     assert all(w.input_ids[0] == tokenizer.cls_token_id and w.input_ids[-1] == tokenizer.sep_token_id for w in windows)
 
 
+def test_section_mode_with_neighbours_reads_the_units_around(tokenizer, make_synthetic):
+    rows = unique(make_synthetic(("doc-a", "doc-b"), repeat=2))
+    ctx = ContextConfig(mode="section", max_length=96, max_unit_tokens=22, max_section_tokens=16, neighbour_tokens=5)
+    windows = Encoder(tokenizer, ctx).windows(rows)
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    doc_of = [r["doc_id"] for r in rows]
+    for i, (w, r) in enumerate(zip(windows, rows)):
+        # Neighbours come from the same document only: a document's first unit has none before it.
+        before = ids(tokenizer, rows[i - 1]["text"])[:22][-5:] if i and doc_of[i - 1] == doc_of[i] else []
+        after = ids(tokenizer, rows[i + 1]["text"])[:5] if i + 1 < len(rows) and doc_of[i + 1] == doc_of[i] else []
+        unit, section = ids(tokenizer, r["text"])[:22], ids(tokenizer, section_text(r["section"]))[:16]
+        assert w.input_ids == [cls, *unit, sep, *section, sep, *before, sep, *after, sep]
+        assert w.positions == [0] and w.units == [i] and len(w.input_ids) <= 96
+    assert doc_of.count("doc-a") > 1 and "doc-b" in doc_of
+
+
+def test_section_neighbours_must_fit_max_length():
+    with pytest.raises(GovtagError, match="neighbour_tokens"):
+        ContextConfig(mode="section", max_length=64, max_unit_tokens=32, max_section_tokens=16, neighbour_tokens=8)
+
+
 @pytest.mark.parametrize("max_length,context_units", [(256, 2), (64, 2), (40, 1), (24, 3), (64, 0)])
 def test_sequential_windows(tokenizer, make_synthetic, max_length, context_units):
     rows = unique(make_synthetic(("doc-a", "doc-b", "doc-c"), repeat=3))

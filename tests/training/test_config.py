@@ -132,18 +132,19 @@ def test_config_yaml_round_trip(config_file, tmp_path):
 
 def test_project_configs_load():
     default = load_config(CONFIGS / "default.yaml")
-    assert default.base_model == OFFLINE_BASE and default.num_layers == 6 and default.silver_weight == 0.0
-    assert default.context == ContextConfig(mode="section", max_length=256, max_unit_tokens=96, context_units=2)
-    assert default.learning_rate == 1e-4
+    assert default.base_model == OFFLINE_BASE and default.num_layers is None and default.silver_weight == 0.0
+    assert default.context == ContextConfig(mode="section", max_length=256, max_unit_tokens=96)
+    assert default.group_by_length and default.learning_rate == 1e-4
     assert default.train_splits == ["train", "fazhi"] and default.test_splits == ["test"]
 
     full = load_config(CONFIGS / "full.yaml")
-    assert full.num_layers is None and full.silver_docs == -1 and full.silver_weight == 0.3
-    assert full.context.max_length == 512 and full.context.context_units == 3
+    assert full.epochs > default.epochs
+    assert {**full.to_dict(), "epochs": default.epochs, "output_dir": default.output_dir} == default.to_dict(), \
+        "the GPU config is the default trained longer"
 
     hub = load_config(CONFIGS / "hub-chinese-roberta.yaml")
     assert hub.base_model == "hfl/chinese-roberta-wwm-ext" and hub.trim_vocab is False
-    assert hub.learning_rate == 3e-5 and hub.context.max_unit_tokens == 128
+    assert hub.learning_rate == 3e-5 and hub.context == ContextConfig(mode="section", max_length=256, max_unit_tokens=128)
 
     for name in ("default", "full", "hub-chinese-roberta"):
         cfg = load_config(CONFIGS / f"{name}.yaml")
