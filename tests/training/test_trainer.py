@@ -247,3 +247,19 @@ def test_targets_and_silver_weights():
     targets, weights = _targets(rows, silver_weight=0.3)
     assert targets == [LABELS.index("plan"), LABELS.index("other"), IGNORE]
     assert weights == [1.0, 0.3, 1.0]
+
+
+def test_length_grouped_batches_cover_every_window_once_with_little_padding():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(8, 130, size=1003).tolist()
+    generator = torch.Generator().manual_seed(13)
+    batches = list(trainer.LengthGroupedBatches(lengths, 8, generator))
+    assert len(batches) == len(trainer.LengthGroupedBatches(lengths, 8, generator)) == math.ceil(1003 / 8)
+    assert sorted(i for b in batches for i in b) == list(range(1003))
+    padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
+    assert padded / sum(lengths) < 1.1, "windows of a batch have similar lengths"
+    # Batches come in random order, not swept from long to short.
+    maxima = [max(lengths[i] for i in b) for b in batches]
+    assert maxima != sorted(maxima) and maxima != sorted(maxima, reverse=True)
+    generator.manual_seed(13)  # the trainer reseeds per epoch, so --resume repeats an epoch's batches
+    assert list(trainer.LengthGroupedBatches(lengths, 8, generator)) == batches
