@@ -1,8 +1,12 @@
 """The unit classifier: a BERT-family encoder that reads each unit in its document context.
 
-Every context mode is expressed as *classification positions* in a token sequence, so one
-standard Hugging Face class (``AutoModelForTokenClassification``) serves them all and any
-BERT-family checkpoint works:
+Every context mode is expressed as *token spans* in a token sequence: a unit's logits are the
+mean of the token logits over its span, so one standard Hugging Face class
+(``AutoModelForTokenClassification``) serves them all and any BERT-family checkpoint works. The
+head is linear, so averaging token logits equals classifying the mean of the span's hidden states.
+``pooling`` picks the span: ``marker``, the one token named below, or ``mean``, the unit's own
+tokens with its [CLS]/[SEP] — how e5 was pretrained, whose [CLS] alone says little (README,
+"Pooling").
 
 - ``unit``:       ``[CLS] unit [SEP]`` — classify at [CLS];
 - ``section``:    ``[CLS] unit [SEP] section path [SEP]`` — classify at [CLS]; with
@@ -34,7 +38,8 @@ from ..labels import ID2LABEL, LABEL2ID, LABELS
 logger = logging.getLogger(__name__)
 
 CONTEXT_MODES = ("unit", "section", "sequential")
-IGNORE = -100  # positions without a label, as in Hugging Face's loss
+POOLINGS = ("marker", "mean")
+IGNORE = -100  # units without a label, as in Hugging Face's loss
 FORMAT_VERSION = 1  # bump when a saved folder can no longer be read the same way
 
 
@@ -46,10 +51,13 @@ class ContextConfig:
     max_section_tokens: int = 32  # section-path tokens in "section" mode
     context_units: int = 2  # "sequential": unscored neighbours on each side of a window
     neighbour_tokens: int = 0  # "section": tokens read from the unit before and the unit after (0: none)
+    pooling: str = "marker"  # "marker": the unit's [CLS] (its [SEP] in sequential mode); "mean": its tokens
 
     def __post_init__(self) -> None:
         if self.mode not in CONTEXT_MODES:
             raise GovtagError(f"context mode {self.mode!r} is not one of {', '.join(CONTEXT_MODES)}")
+        if self.pooling not in POOLINGS:
+            raise GovtagError(f"pooling {self.pooling!r} is not one of {', '.join(POOLINGS)}")
         if self.max_length < self.max_unit_tokens + 2:
             raise GovtagError(f"max_length ({self.max_length}) must exceed max_unit_tokens + 2 ({self.max_unit_tokens + 2})")
         if self.mode == "section" and self.neighbour_tokens:
@@ -61,10 +69,11 @@ class ContextConfig:
 
 @dataclass
 class Window:
-    """One model input. ``positions[k]`` is where unit ``units[k]`` (a row index) is classified."""
+    """One model input. Unit ``units[k]`` (a row index) is classified by the mean of the token
+    logits over ``spans[k]`` (start, end)."""
 
     input_ids: list[int]
-    positions: list[int]
+    spans: list[tuple[int, int]]
     units: list[int]
     labels: list[int]
     weights: list[float]
@@ -122,7 +131,8 @@ class Encoder:
             if neighbours:  # ContextConfig guarantees they fit
                 before, after = neighbours[i]
                 seq += [*before, self.sep, *after, self.sep]
-            out.append(Window(seq, [0], [i], [targets[i]], [weights[i]]))
+            span = (0, len(ids) + 2) if ctx.pooling == "mean" else (0, 1)
+            out.append(Window(seq, [span], [i], [targets[i]], [weights[i]]))
         return out
 
     def _sequential(self, doc: list[int], unit_ids, targets, weights) -> Iterator[Window]:
@@ -147,16 +157,17 @@ class Encoder:
                     break
                 right.append(k)
                 used += cost[k]
-            seq, positions, units, labels, ws = [self.cls], [], [], [], []
+            seq, spans, units, labels, ws = [self.cls], [], [], [], []
             for k in left + list(range(start, end)) + right:
+                first = len(seq)
                 seq.extend(unit_ids[doc[k]])
                 seq.append(self.sep)
                 if start <= k < end:
-                    positions.append(len(seq) - 1)
+                    spans.append((first if ctx.pooling == "mean" else len(seq) - 1, len(seq)))
                     units.append(doc[k])
                     labels.append(targets[doc[k]])
                     ws.append(weights[doc[k]])
-            yield Window(seq, positions, units, labels, ws)
+            yield Window(seq, spans, units, labels, ws)
             start = end
 
 
@@ -185,18 +196,28 @@ def _neighbour_ids(rows: list[dict], unit_ids: list[list[int]], n: int) -> list[
 
 
 def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch; labels/weights become per-token tensors (IGNORE off the positions)."""
+    """Pad a batch. ``pool`` [batch, units, tokens] averages each unit's span (``pool_logits``);
+    ``labels``/``weights`` are [batch, units], IGNORE/0 where a window has fewer units."""
     width = max(len(w.input_ids) for w in windows)
+    slots = max(len(w.units) for w in windows)
     input_ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(windows), width), dtype=torch.long)
-    labels = torch.full((len(windows), width), IGNORE, dtype=torch.long)
-    weights = torch.zeros((len(windows), width), dtype=torch.float)
+    pool = torch.zeros((len(windows), slots, width), dtype=torch.float)
+    labels = torch.full((len(windows), slots), IGNORE, dtype=torch.long)
+    weights = torch.zeros((len(windows), slots), dtype=torch.float)
     for b, w in enumerate(windows):
         input_ids[b, : len(w.input_ids)] = torch.tensor(w.input_ids)
         attention[b, : len(w.input_ids)] = 1
-        labels[b, w.positions] = torch.tensor(w.labels)
-        weights[b, w.positions] = torch.tensor(w.weights)
-    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "weights": weights}
+        for k, (start, end) in enumerate(w.spans):
+            pool[b, k, start:end] = 1.0 / (end - start)
+        labels[b, : len(w.labels)] = torch.tensor(w.labels)
+        weights[b, : len(w.weights)] = torch.tensor(w.weights)
+    return {"input_ids": input_ids, "attention_mask": attention, "pool": pool, "labels": labels, "weights": weights}
+
+
+def pool_logits(pool, token_logits):
+    """Per-unit logits [batch, units, labels] from token logits [batch, tokens, labels] (torch or numpy)."""
+    return pool @ token_logits
 
 
 class WindowedTagger:
@@ -221,9 +242,10 @@ class WindowedTagger:
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))  # less padding
         for b in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[b: b + batch_size]]
-            logits = self._forward(collate(batch, self.tokenizer.pad_token_id))
+            inputs = collate(batch, self.tokenizer.pad_token_id)
+            logits = pool_logits(inputs["pool"].numpy(), self._forward(inputs))
             for k, w in enumerate(batch):
-                out[w.units] = logits[k, w.positions]
+                out[w.units] = logits[k, : len(w.units)]
         return out
 
     def predict_proba(self, rows: list[dict], batch_size: int = 16) -> np.ndarray:

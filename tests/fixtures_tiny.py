@@ -125,7 +125,8 @@ def synthetic_report(seed: int = 0) -> tuple[str, dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def tiny_tagger(tmp_path_factory) -> Path:
-    """A tiny section-mode tagger trained on synthetic reports until it tags them right, built once."""
+    """A tiny section-mode, mean-pooling tagger (as the default) trained on synthetic reports until it
+    tags them right, built once."""
     from govtag.model.modeling import ContextConfig
     from govtag.training.config import TrainConfig
     from govtag.training.data import TrainingData
@@ -139,7 +140,7 @@ def tiny_tagger(tmp_path_factory) -> Path:
     data = TrainingData(train_rows, dev, {"test": make_rows(("x1", "x2"), seed=2)}, notes)
     cfg = TrainConfig(base_model=str(tiny_base_dir(tmp_path_factory)), trim_vocab=False, output_dir=str(out), seed=7,
                       epochs=8, batch_size=4, learning_rate=3e-3, warmup_ratio=0.1, patience=10, threads=1,
-                      context=ContextConfig(mode="section", max_length=96, max_unit_tokens=32))
+                      context=ContextConfig(mode="section", max_length=96, max_unit_tokens=32, pooling="mean"))
     return train(cfg, data=data)
 
 

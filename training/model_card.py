@@ -30,7 +30,7 @@ def model_card(cfg: TrainConfig, notes: dict, metrics: dict, log: list[dict]) ->
         "", "## Model", "",
         f"- Base encoder: {base}.",
         f"- Context: `{cfg.context.mode}` mode (max length {cfg.context.max_length} tokens, "
-        f"units truncated at {cfg.context.max_unit_tokens} tokens).",
+        f"units truncated at {cfg.context.max_unit_tokens} tokens), `{cfg.context.pooling}` pooling.",
         f"- Calibration: temperature {metrics['temperature']:.3f}, fitted on the dev reports.",
         "", "## Training data", "",
         f"- {notes['train_reports']} training reports ({notes['silver_only_reports']} of them silver-only): "

@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from ..errors import GovtagError
 from ..files import atomic_dir
 from ..labels import LABEL2ID, LABELS
-from ..model.modeling import IGNORE, UnitTagger, collate
+from ..model.modeling import IGNORE, UnitTagger, collate, pool_logits
 from .base import resolve_base_model
 from .config import TrainConfig, config_yaml
 from .data import TrainingData, load_training_data
@@ -80,7 +80,7 @@ def class_weights(targets: list[int], scheme: str) -> torch.Tensor:
 
 
 def weighted_loss(logits, labels, weights, label_weights) -> torch.Tensor:
-    """Cross-entropy at the classification positions, weighted by label and by gold/silver."""
+    """Cross-entropy of the units' logits [..., labels], weighted by label and by gold/silver."""
     mask = labels != IGNORE
     ce = F.cross_entropy(logits[mask], labels[mask], weight=label_weights.to(logits.device), reduction="none")
     w = weights[mask]
@@ -151,7 +151,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         shuffle.manual_seed(cfg.seed + epoch)  # each epoch's order depends on the epoch only, so --resume repeats it
         epoch_start, losses = time.time(), []
         for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not accelerator.is_local_main_process):
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            logits = pool_logits(batch["pool"], model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits)
             loss = weighted_loss(logits, batch["labels"], batch["weights"], label_weights)
             accelerator.backward(loss)
             optimizer.step()

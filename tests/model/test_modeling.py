@@ -15,7 +15,8 @@ import torch
 from govtag.errors import GovtagError
 from govtag.labels import LABELS
 from govtag.model import modeling
-from govtag.model.modeling import IGNORE, ContextConfig, Encoder, UnitTagger, Window, collate, section_text
+from govtag.model.modeling import (IGNORE, ContextConfig, Encoder, UnitTagger, Window, collate, pool_logits,
+                                   section_text)
 
 LOGGER = "govtag.model.modeling"
 
@@ -66,14 +67,14 @@ def check_sequential(windows, rows, tokenizer, max_length: int, limit: int = 22)
     for w in windows:
         assert len(w.input_ids) <= max_length
         assert w.input_ids[0] == cls and w.input_ids[-1] == sep
-        assert len(w.positions) == len(w.units) == len(w.labels) == len(w.weights)
-        assert all(w.input_ids[p] == sep for p in w.positions), "units are classified at their own [SEP]"
+        assert len(w.spans) == len(w.units) == len(w.labels) == len(w.weights)
+        assert all(e - s == 1 and w.input_ids[s] == sep for s, e in w.spans), "units are classified at their own [SEP]"
         members = window_rows(w, rows, tokenizer, sep, limit)
         # The scored units are a contiguous run inside the window, in reading order.
         first = members.index(w.units[0])
         assert members[first: first + len(w.units)] == w.units
         sep_at = [i for i, t in enumerate(w.input_ids) if t == sep]
-        assert w.positions == sep_at[first: first + len(w.units)]
+        assert [s for s, _ in w.spans] == sep_at[first: first + len(w.units)]
         # No window mixes documents or jumps over a gap in ``index``.
         docs = {rows[i]["doc_id"] for i in members}
         assert len(docs) == 1, f"window mixes documents {docs}"
@@ -90,7 +91,7 @@ def test_unit_mode_is_cls_text_sep(tokenizer, synthetic_rows):
     assert len(windows) == len(rows)
     for i, (w, r) in enumerate(zip(windows, rows)):
         assert w.input_ids == [tokenizer.cls_token_id, *ids(tokenizer, r["text"]), tokenizer.sep_token_id]
-        assert w.positions == [0] and w.units == [i] and w.labels == [targets[i]] and w.weights == [1.0]
+        assert w.spans == [(0, 1)] and w.units == [i] and w.labels == [targets[i]] and w.weights == [1.0]
     assert tokenizer.unk_token_id not in {t for w in windows for t in w.input_ids}, "the tiny vocab covers the rows"
 
 
@@ -101,7 +102,7 @@ def test_section_mode_second_segment_is_the_section(tokenizer, synthetic_rows):
     for i, (w, r) in enumerate(zip(windows, rows)):
         unit, section = ids(tokenizer, r["text"]), ids(tokenizer, section_text(r["section"]))
         assert w.input_ids == [cls, *unit, sep, *section, sep]
-        assert w.positions == [0] and w.units == [i] and w.labels == [IGNORE]
+        assert w.spans == [(0, 1)] and w.units == [i] and w.labels == [IGNORE]
     two_levels = next(w for w, r in zip(windows, rows) if len(r["section"]) == 2)
     second = two_levels.input_ids[two_levels.input_ids.index(sep) + 1: -1]
     assert tokenizer.decode(second).replace(" ", "") == "一、过去一年工作回顾>（一）主要工作"
@@ -135,7 +136,7 @@ def test_section_mode_with_neighbours_reads_the_units_around(tokenizer, make_syn
         after = ids(tokenizer, rows[i + 1]["text"])[:5] if i + 1 < len(rows) and doc_of[i + 1] == doc_of[i] else []
         unit, section = ids(tokenizer, r["text"])[:22], ids(tokenizer, section_text(r["section"]))[:16]
         assert w.input_ids == [cls, *unit, sep, *section, sep, *before, sep, *after, sep]
-        assert w.positions == [0] and w.units == [i] and len(w.input_ids) <= 96
+        assert w.spans == [(0, 1)] and w.units == [i] and len(w.input_ids) <= 96
     assert doc_of.count("doc-a") > 1 and "doc-b" in doc_of
 
 
@@ -175,9 +176,9 @@ def test_sequential_context_units_are_neighbours_and_not_scored(tokenizer, make_
         assert right == list(range(w.units[-1] + 1, w.units[-1] + 1 + len(right)))
         saw_left |= bool(left)
         saw_right |= bool(right)
-        # Context units carry no label in the batch: only the scored [SEP]s do.
+        # Context units are read but not pooled: only the scored [SEP]s are.
         batch = collate([w], tokenizer.pad_token_id)
-        assert (batch["labels"][0] != IGNORE).nonzero().flatten().tolist() == w.positions
+        assert (batch["pool"][0].sum(dim=0) > 0).nonzero().flatten().tolist() == [s for s, _ in w.spans]
     assert saw_left and saw_right, "windows in the middle of a report carry context on both sides"
     assert windows[0].units[0] == 0 and windows[-1].units[-1] == len(rows) - 1
 
@@ -229,7 +230,7 @@ def test_long_units_are_truncated_with_a_warning(tokenizer, synthetic_rows, capl
     sep = tokenizer.sep_token_id
     truncated = [i for i, r in enumerate(rows) if r["text"] == long_text]
     for w in windows:
-        for u, p in zip(w.units, w.positions):
+        for u, (p, _) in zip(w.units, w.spans):
             if u in truncated:
                 assert w.input_ids[p - 16: p] == ids(tokenizer, long_text)[:16] and w.input_ids[p - 17] in (
                     sep, tokenizer.cls_token_id)
@@ -253,7 +254,7 @@ def test_tiny_max_length_puts_one_unit_per_window(tokenizer, synthetic_rows):
     windows = Encoder(tokenizer, ctx).windows(rows)
     assert all(len(w.input_ids) <= 6 for w in windows)
     assert [w.units for w in windows] == [[i] for i in range(len(rows))]
-    assert all(w.positions == [5] for w in windows)  # [CLS] + 4 tokens, then the unit's [SEP]
+    assert all(w.spans == [(5, 6)] for w in windows)  # [CLS] + 4 tokens, then the unit's [SEP]
 
 
 def test_empty_rows_and_empty_text(tokenizer, synthetic_rows):
@@ -262,7 +263,7 @@ def test_empty_rows_and_empty_text(tokenizer, synthetic_rows):
     rows = [{**synthetic_rows[0], "text": ""}, synthetic_rows[1]]
     windows = Encoder(tokenizer, ContextConfig(mode="sequential")).windows(rows)
     assert windows[0].input_ids[:2] == [tokenizer.cls_token_id, tokenizer.sep_token_id]
-    assert windows[0].units == [0, 1] and windows[0].positions[0] == 1
+    assert windows[0].units == [0, 1] and windows[0].spans[0] == (1, 2)
 
 
 def test_context_config_validation():
@@ -270,27 +271,55 @@ def test_context_config_validation():
         ContextConfig(mode="paragraph")
     with pytest.raises(GovtagError, match="max_length"):
         ContextConfig(max_length=60, max_unit_tokens=64)
+    with pytest.raises(GovtagError, match="pooling 'max'"):
+        ContextConfig(pooling="max")
     ContextConfig(max_length=66, max_unit_tokens=64)  # just enough for [CLS] unit [SEP]
 
 
 # --- collate ---------------------------------------------------------------------------------------------
 
-def test_collate_pads_and_labels_only_the_positions():
-    windows = [Window([2, 10, 11, 3], [0], [0], [4], [1.0]),
-               Window([2, 10, 3, 12, 13, 3], [2, 5], [1, 2], [1, IGNORE], [0.3, 1.0])]
+def test_collate_pads_and_pools_each_units_span():
+    windows = [Window([2, 10, 11, 3], [(0, 1)], [0], [4], [1.0]),
+               Window([2, 10, 3, 12, 13, 3], [(1, 3), (3, 6)], [1, 2], [1, IGNORE], [0.3, 1.0])]
     batch = collate(windows, pad_id=0)
     assert batch["input_ids"].tolist() == [[2, 10, 11, 3, 0, 0], [2, 10, 3, 12, 13, 3]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1, 1, 0, 0], [1] * 6]
-    assert batch["labels"].tolist() == [[4, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE],
-                                        [IGNORE, IGNORE, 1, IGNORE, IGNORE, IGNORE]]
-    assert batch["weights"][0].tolist() == pytest.approx([1.0, 0, 0, 0, 0, 0])
-    assert batch["weights"][1].tolist() == pytest.approx([0, 0, 0.3, 0, 0, 1.0])
+    # One slot per unit; the first window has one unit, so its second slot is empty and ignored.
+    assert batch["pool"].shape == (2, 2, 6)
+    np.testing.assert_allclose(batch["pool"][0].numpy(), [[1, 0, 0, 0, 0, 0], [0] * 6])
+    np.testing.assert_allclose(batch["pool"][1].numpy(), [[0, .5, .5, 0, 0, 0], [0, 0, 0, 1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    assert batch["labels"].tolist() == [[4, IGNORE], [1, IGNORE]]
+    np.testing.assert_allclose(batch["weights"].numpy(), [[1.0, 0], [0.3, 1.0]], rtol=1e-6)
     assert batch["input_ids"].dtype == torch.long and batch["labels"].dtype == torch.long
-    assert batch["weights"].dtype == torch.float
+    assert batch["weights"].dtype == torch.float and batch["pool"].dtype == torch.float
+
+
+def test_pool_logits_averages_the_token_logits_of_each_span():
+    batch = collate([Window([2, 10, 11, 3], [(0, 1), (1, 4)], [0, 1], [0, 0], [1.0, 1.0])], pad_id=0)
+    token_logits = torch.arange(4 * 5, dtype=torch.float).reshape(1, 4, 5)
+    pooled = pool_logits(batch["pool"], token_logits)
+    np.testing.assert_allclose(pooled[0, 0].numpy(), token_logits[0, 0].numpy())
+    np.testing.assert_allclose(pooled[0, 1].numpy(), token_logits[0, 1:4].mean(dim=0).numpy(), rtol=1e-6)
+    # numpy (the ONNX runtime's path) gives the same numbers
+    np.testing.assert_allclose(pool_logits(batch["pool"].numpy(), token_logits.numpy()), pooled.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["unit", "section", "sequential"])
+def test_mean_pooling_spans_the_units_own_tokens(tokenizer, synthetic_rows, mode):
+    rows = unique(synthetic_rows)
+    ctx = ContextConfig(mode=mode, max_length=96, max_unit_tokens=32, pooling="mean")
+    sep = tokenizer.sep_token_id
+    for w in Encoder(tokenizer, ctx).windows(rows):
+        for (start, end), u in zip(w.spans, w.units):
+            unit = ids(tokenizer, rows[u]["text"])
+            if mode == "sequential":  # the unit's tokens and its [SEP]
+                assert w.input_ids[start:end] == [*unit, sep]
+            else:  # [CLS] unit [SEP], not the section path after it
+                assert w.input_ids[start:end] == [tokenizer.cls_token_id, *unit, sep]
 
 
 def test_collate_uses_the_given_pad_id():
-    batch = collate([Window([2, 3], [0], [0], [0], [1.0]), Window([2, 7, 7, 3], [0], [1], [0], [1.0])], pad_id=99)
+    batch = collate([Window([2, 3], [(0, 1)], [0], [0], [1.0]), Window([2, 7, 7, 3], [(0, 1)], [1], [0], [1.0])], pad_id=99)
     assert batch["input_ids"][0].tolist() == [2, 3, 99, 99]
 
 

@@ -34,10 +34,10 @@ def toy_data(make_synthetic) -> TrainingData:
     return TrainingData(train_rows, dev, {"test": test}, notes)
 
 
-def tiny_config(base, out, mode="unit", **overrides) -> TrainConfig:
+def tiny_config(base, out, mode="unit", pooling="marker", **overrides) -> TrainConfig:
     settings = dict(base_model=str(base), trim_vocab=False, output_dir=str(out), seed=7, epochs=3, batch_size=4,
                     learning_rate=1e-2, warmup_ratio=0.0, patience=10, silver_weight=0.0, threads=1,
-                    context=ContextConfig(mode=mode, max_length=96, max_unit_tokens=32, context_units=1))
+                    context=ContextConfig(mode=mode, max_length=96, max_unit_tokens=32, context_units=1, pooling=pooling))
     return TrainConfig(**(settings | overrides))
 
 
@@ -47,10 +47,11 @@ def read_log(out) -> list[dict]:
 
 # --- a full run ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode", ["unit", "section", "sequential"])
-def test_train_writes_a_complete_run(tiny_base, tmp_path, toy_data, mode):
+@pytest.mark.parametrize("mode,pooling", [("unit", "marker"), ("section", "marker"), ("sequential", "marker"),
+                                          ("section", "mean"), ("sequential", "mean")])
+def test_train_writes_a_complete_run(tiny_base, tmp_path, toy_data, mode, pooling):
     out = tmp_path / "run"
-    cfg = tiny_config(tiny_base, out, mode)
+    cfg = tiny_config(tiny_base, out, mode, pooling)
     model_dir = train(cfg, data=toy_data)
 
     assert model_dir == out / "model"
