@@ -1,7 +1,7 @@
-"""Why the default keeps all 12 layers: how much the pretrained encoder's [CLS] output varies.
+"""Why the default pools the unit's tokens: how much the pretrained encoder's [CLS] output varies.
 
-The section-mode tagger classifies at [CLS]. multilingual-e5-small was pretrained with mean
-pooling, so its [CLS] output need not carry the input. This prints, for the first 256 gold dev
+With ``pooling: marker`` the section-mode tagger classifies at [CLS]. multilingual-e5-small was
+pretrained with mean pooling, so its [CLS] output need not carry the input. This prints, for the first 256 gold dev
 units read as the model reads them (unit + section path), the mean pairwise cosine similarity of
 the [CLS] vectors and of the mean-pooled unit tokens, after 6 and after 12 layers of the untrained
 base. 1.0 means every input gives the same vector.
