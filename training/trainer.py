@@ -151,8 +151,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
         shuffle.manual_seed(cfg.seed + epoch)  # each epoch's order depends on the epoch only, so --resume repeats it
         epoch_start, losses = time.time(), []
         for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not accelerator.is_local_main_process):
-            logits = pool_logits(batch["pool"], model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits)
-            loss = weighted_loss(logits, batch["labels"], batch["weights"], label_weights)
+            token_logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            loss = weighted_loss(pool_logits(batch["pool"], token_logits), batch["labels"], batch["weights"], label_weights)
             accelerator.backward(loss)
             optimizer.step()
             scheduler.step()
