@@ -49,6 +49,7 @@ class ContextConfig:
     max_length: int = 256  # tokens per window (sequence)
     max_unit_tokens: int = 64  # longer units are truncated, with a warning
     max_section_tokens: int = 32  # section-path tokens in "section" mode
+    section_headings: int = 2  # "section": the innermost headings read (0: the whole path, outermost first)
     context_units: int = 2  # "sequential": unscored neighbours on each side of a window
     neighbour_tokens: int = 0  # "section": tokens read from the unit before and the unit after (0: none)
     pooling: str = "marker"  # "marker": the unit's [CLS] (its [SEP] in sequential mode); "mean": its tokens
@@ -58,6 +59,8 @@ class ContextConfig:
             raise GovtagError(f"context mode {self.mode!r} is not one of {', '.join(CONTEXT_MODES)}")
         if self.pooling not in POOLINGS:
             raise GovtagError(f"pooling {self.pooling!r} is not one of {', '.join(POOLINGS)}")
+        if self.section_headings < 0:
+            raise GovtagError(f"section_headings must be 0 (the whole path) or more, got {self.section_headings}")
         if self.max_length < self.max_unit_tokens + 2:
             raise GovtagError(f"max_length ({self.max_length}) must exceed max_unit_tokens + 2 ({self.max_unit_tokens + 2})")
         if self.mode == "section" and self.neighbour_tokens:
@@ -79,9 +82,9 @@ class Window:
     weights: list[float]
 
 
-def section_text(section: list[str] | tuple[str, ...]) -> str:
-    """The section path as the model reads it: the two innermost headings."""
-    return " > ".join(section[-2:])
+def section_text(section: list[str] | tuple[str, ...], headings: int = 2) -> str:
+    """The section path as the model reads it: the innermost ``headings`` (0: all of them)."""
+    return " > ".join(section[-headings:] if headings else section)
 
 
 class Encoder:
@@ -121,7 +124,8 @@ class Encoder:
             return out
         sections = neighbours = None
         if ctx.mode == "section":
-            sections, _ = self._tokens([section_text(r["section"]) for r in rows], ctx.max_section_tokens)
+            sections, _ = self._tokens([section_text(r["section"], ctx.section_headings) for r in rows],
+                                       ctx.max_section_tokens)
             if ctx.neighbour_tokens:
                 neighbours = _neighbour_ids(rows, unit_ids, ctx.neighbour_tokens)
         out = []

@@ -18,6 +18,10 @@ class TrainConfig:
     base_model: str = OFFLINE_BASE  # or any BERT-family Hub name / local folder
     trim_vocab: bool = True  # offline base only: keep the pieces Chinese reports need
     num_layers: int | None = None  # keep only the first N encoder layers (None: all)
+    # Frozen parameters get no gradient and no optimizer state: on the CPU the 11M-parameter
+    # embedding matrix alone costs a fifth of each step's time (README, "Training time").
+    freeze_embeddings: bool = False
+    freeze_layers: int = 0  # the first N encoder layers stay as pretrained
     context: ContextConfig = field(default_factory=ContextConfig)
     output_dir: str = "runs/default"
     seed: int = 13
@@ -30,6 +34,7 @@ class TrainConfig:
     patience: int = 2  # epochs without a better dev macro-F1 before stopping
     class_weighting: str = "sqrt_inverse"  # none | inverse | sqrt_inverse (label frequency)
     silver_weight: float = 0.3  # loss weight of a silver label relative to gold
+    split_weights: dict[str, float] = field(default_factory=dict)  # loss weight of a split's gold labels (default 1)
     silver_docs: int = 0  # silver-only training reports to sample (-1: all)
     silver_min_year: int = 1990  # older reports read differently and the rules label them poorly
     train_splits: list[str] = field(default_factory=lambda: ["train"])
@@ -48,6 +53,13 @@ class TrainConfig:
                     setattr(self, f.name, float(value))
                 except ValueError:
                     raise GovtagError(f"{f.name} must be a number, got {value!r}") from None
+        for split, weight in self.split_weights.items():
+            if split not in self.train_splits:
+                raise GovtagError(f"split_weights: {split!r} is not a training split ({', '.join(self.train_splits)})")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+                raise GovtagError(f"split_weights.{split} must be a number ≥ 0, got {weight!r}")
+        if self.freeze_layers < 0:
+            raise GovtagError(f"freeze_layers must be 0 or more, got {self.freeze_layers}")
         if self.class_weighting not in ("none", "inverse", "sqrt_inverse"):
             raise GovtagError(f"class_weighting must be none, inverse or sqrt_inverse, got {self.class_weighting!r}")
 

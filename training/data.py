@@ -89,6 +89,7 @@ def load_training_data(cfg: TrainConfig, docs: dict[str, Document] | None = None
     train, leaked = [], 0
     for d in train_ids:
         for r in _rows(docs[d], gold, silver, whole=d in silver_only):
+            r["split"] = splits.get(d)  # for split_weights
             if r["label"] is not None and unit_keys([r["text"]]) & held_out_keys:
                 r.update(label=None, label_source=None, annotator=None)  # kept as context, not learned
                 leaked += 1

@@ -112,6 +112,8 @@ def test_section_text_keeps_two_innermost_headings():
     assert section_text(["一、回顾", "（一）经济", "1.工业"]) == "（一）经济 > 1.工业"
     assert section_text(["开头"]) == "开头"
     assert section_text([]) == ""
+    assert section_text(["一、回顾", "（一）经济", "1.工业"], headings=0) == "一、回顾 > （一）经济 > 1.工业"
+    assert section_text(["一、回顾", "（一）经济", "1.工业"], headings=1) == "1.工业"
 
 
 @pytest.mark.parametrize("max_length,max_unit_tokens,max_section_tokens", [(20, 18, 32), (40, 16, 8), (96, 32, 32)])

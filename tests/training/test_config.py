@@ -91,6 +91,14 @@ def test_bad_values_are_errors(config_file):
         load_config(config_file, ["class_weighting=log"])
     with pytest.raises(GovtagError, match="max_length"):
         load_config(config_file, ["context.max_length=10"])
+    with pytest.raises(GovtagError, match="section_headings must be 0"):
+        load_config(config_file, ["context.section_headings=-1"])
+    with pytest.raises(GovtagError, match="freeze_layers must be 0 or more"):
+        load_config(config_file, ["freeze_layers=-2"])
+    with pytest.raises(GovtagError, match=r"split_weights: 'fazi' is not a training split \(train\)"):
+        load_config(config_file, ["train_splits=[train]", "split_weights={fazi: 2}"])
+    with pytest.raises(GovtagError, match="split_weights.train must be a number ≥ 0, got 'x'"):
+        load_config(config_file, ["train_splits=[train]", "split_weights={train: x}"])
 
 
 def test_override_without_equals_sign(config_file):
@@ -134,14 +142,14 @@ def test_project_configs_load():
     default = load_config(CONFIGS / "default.yaml")
     assert default.base_model == OFFLINE_BASE and default.num_layers == 6 and default.silver_weight == 0.0
     assert default.context == ContextConfig(mode="section", max_length=256, max_unit_tokens=96, pooling="mean")
-    assert default.group_by_length and default.learning_rate == 1e-4
+    assert default.group_by_length and default.learning_rate == 1e-4 and default.freeze_embeddings
     assert default.train_splits == ["train", "fazhi"] and default.test_splits == ["test"]
 
     full = load_config(CONFIGS / "full.yaml")
     assert full.epochs > default.epochs and full.num_layers is None and full.context.pooling == "marker"
-    same = {"epochs", "output_dir", "num_layers", "context"}
+    same = {"epochs", "output_dir", "num_layers", "context", "freeze_embeddings"}
     assert {k: v for k, v in full.to_dict().items() if k not in same} == \
-        {k: v for k, v in default.to_dict().items() if k not in same}, "the GPU config differs only in model and epochs"
+        {k: v for k, v in default.to_dict().items() if k not in same}, "the GPU config differs only in model, epochs and the CPU-only embedding freeze"
 
     hub = load_config(CONFIGS / "hub-chinese-roberta.yaml")
     assert hub.base_model == "hfl/chinese-roberta-wwm-ext" and hub.trim_vocab is False

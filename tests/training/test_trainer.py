@@ -104,6 +104,21 @@ def test_learns_the_toy_task(tiny_base, tmp_path, toy_data):
     assert metrics["test"]["scores"]["macro_f1"] >= 0.9
 
 
+def test_frozen_parts_stay_as_pretrained(tiny_base, tmp_path, toy_data):
+    out = tmp_path / "run"
+    train(tiny_config(tiny_base, out, "section", epochs=1, freeze_embeddings=True, freeze_layers=1), data=toy_data)
+    before = UnitTagger.from_base(tiny_base, ContextConfig()).model.base_model.state_dict()
+    after = UnitTagger.from_pretrained(out / "model").model.base_model.state_dict()
+    for name, value in after.items():
+        frozen = name.startswith(("embeddings.", "encoder.layer.0."))
+        assert torch.equal(value, before[name]) == frozen, name
+
+
+def test_freezing_more_layers_than_the_encoder_has_is_a_clear_error(tiny_base, tmp_path, toy_data):
+    with pytest.raises(GovtagError, match="freeze_layers=9, but the encoder has 2 layers"):
+        train(tiny_config(tiny_base, tmp_path / "run", freeze_layers=9), data=toy_data)
+
+
 def test_same_seed_same_run(tiny_base, tmp_path, toy_data):
     logs, logits = [], []
     for name in ("a", "b"):
@@ -242,12 +257,15 @@ def test_weighted_loss_has_gradients_only_at_labelled_positions():
     assert touched.tolist() == [[True, False, False], [False, False, True]]
 
 
-def test_targets_and_silver_weights():
-    rows = [{"label": "plan", "label_source": "gold"}, {"label": "other", "label_source": "silver"},
-            {"label": None, "label_source": None}]
-    targets, weights = _targets(rows, silver_weight=0.3)
-    assert targets == [LABELS.index("plan"), LABELS.index("other"), IGNORE]
-    assert weights == [1.0, 0.3, 1.0]
+def test_targets_with_silver_and_split_weights():
+    rows = [{"label": "plan", "label_source": "gold", "split": "train"},
+            {"label": "other", "label_source": "silver", "split": "fazhi"},
+            {"label": "measure", "label_source": "gold", "split": "fazhi"},
+            {"label": None, "label_source": None, "split": "train"}]
+    cfg = TrainConfig(silver_weight=0.3, train_splits=["train", "fazhi"], split_weights={"fazhi": 2.5})
+    targets, weights = _targets(rows, cfg)
+    assert targets == [LABELS.index("plan"), LABELS.index("other"), LABELS.index("measure"), IGNORE]
+    assert weights == [1.0, 0.3, 2.5, 1.0]
 
 
 def test_length_grouped_batches_cover_every_window_once_with_little_padding():
