@@ -21,6 +21,11 @@ def model_card(cfg: TrainConfig, notes: dict, metrics: dict, log: list[dict]) ->
         base += ", vocabulary trimmed to the pieces Chinese reports need"
     if cfg.num_layers:
         base += f", first {cfg.num_layers} encoder layers"
+    frozen = (["the embedding matrix"] if cfg.freeze_embeddings else []) + \
+        ([f"the first {cfg.freeze_layers} encoder layer{'s' * (cfg.freeze_layers > 1)}"] if cfg.freeze_layers else [])
+    if frozen:
+        base += ", " + " and ".join(frozen) + " kept as pretrained"
+    weights = "".join(f", {split} gold weight {w}" for split, w in cfg.split_weights.items())
     sets = [k for k in metrics if isinstance(metrics[k], dict)]
     lines = [
         "---", "library_name: transformers", "pipeline_tag: token-classification", "language: zh", "---", "",
@@ -34,7 +39,7 @@ def model_card(cfg: TrainConfig, notes: dict, metrics: dict, log: list[dict]) ->
         f"- Calibration: temperature {metrics['temperature']:.3f}, fitted on the dev reports.",
         "", "## Training data", "",
         f"- {notes['train_reports']} training reports ({notes['silver_only_reports']} of them silver-only): "
-        f"{notes['train_gold_units']} gold and {notes['train_silver_units']} silver units (silver weight {cfg.silver_weight}).",
+        f"{notes['train_gold_units']} gold and {notes['train_silver_units']} silver units (silver weight {cfg.silver_weight}{weights}).",
         f"- Early stopping on {notes['dev_reports']} dev reports ({notes['dev_gold_units']} gold units).",
         "- Gold labels were made by AI annotator sessions reading each unit against the guideline; "
         "silver labels by the project's structure-and-cue rules. See the project's data card.",

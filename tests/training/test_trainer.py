@@ -112,6 +112,8 @@ def test_frozen_parts_stay_as_pretrained(tiny_base, tmp_path, toy_data):
     for name, value in after.items():
         frozen = name.startswith(("embeddings.", "encoder.layer.0."))
         assert torch.equal(value, before[name]) == frozen, name
+    card = (out / "model" / "README.md").read_text(encoding="utf-8")
+    assert "the embedding matrix and the first 1 encoder layer kept as pretrained" in card
 
 
 def test_freezing_more_layers_than_the_encoder_has_is_a_clear_error(tiny_base, tmp_path, toy_data):
