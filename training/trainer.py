@@ -143,7 +143,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     loader = torch.utils.data.DataLoader(
         windows, batch_sampler=batches, collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id))
     trainable = [p for p in tagger.model.parameters() if p.requires_grad]
-    # fused: one kernel over all parameters, the same update; on this CPU 18% less time per step.
+    # fused: one kernel over all parameters, the same update; 0.116 → 0.027 s per step on this CPU (README).
     optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True)
     total_steps = cfg.epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
