@@ -11,15 +11,13 @@ embeddings and the first K layers; FUSED: 1 for fused AdamW, 0 for torch's defau
 
 import sys
 import time
-from functools import partial
-
 import torch
 
-from govtag.model.modeling import IGNORE, UnitTagger, collate, pool_logits
+from govtag.model.modeling import UnitTagger, pool_logits
 from govtag.training.base import resolve_base_model
 from govtag.training.config import load_config
 from govtag.training.data import load_training_data
-from govtag.training.trainer import LengthGroupedBatches, _targets, class_weights, freeze, weighted_loss
+from govtag.training.trainer import _targets, class_weights, freeze, training_loader, weighted_loss
 
 steps, variants = int(sys.argv[1]), sys.argv[2:]
 cfg = load_config("configs/default.yaml")
@@ -32,10 +30,7 @@ for variant in variants:
     tagger = UnitTagger.from_base(base, cfg.context, layers)
     if frozen >= 0:
         freeze(tagger.model, True, frozen)
-    windows = [w for w in tagger.encoder.windows(data.train, targets, weights) if any(t != IGNORE for t in w.labels)]
-    batches = LengthGroupedBatches([len(w.input_ids) for w in windows], batch_size, torch.Generator().manual_seed(0))
-    loader = torch.utils.data.DataLoader(windows, batch_sampler=batches,
-                                         collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id))
+    loader = training_loader(tagger, data.train, targets, weights, batch_size, True, torch.Generator().manual_seed(0))
     model = tagger.model
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4, fused=bool(fused) or None)
     label_weights = class_weights(targets, cfg.class_weighting)

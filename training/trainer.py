@@ -100,6 +100,19 @@ def weighted_loss(logits, labels, weights, label_weights) -> torch.Tensor:
     return (ce * w).sum() / w.sum().clamp_min(1e-8)
 
 
+def training_loader(tagger: UnitTagger, rows: list[dict], targets: list[int], weights: list[float],
+                    batch_size: int, group_by_length: bool, generator: torch.Generator) -> torch.utils.data.DataLoader:
+    """Batches of the windows over ``rows`` that hold at least one label, shuffled by ``generator``."""
+    windows = [w for w in tagger.encoder.windows(rows, targets, weights) if any(t != IGNORE for t in w.labels)]
+    if group_by_length:
+        batches = LengthGroupedBatches([len(w.input_ids) for w in windows], batch_size, generator)
+    else:
+        batches = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(windows, generator=generator),
+                                                batch_size, drop_last=False)
+    return torch.utils.data.DataLoader(
+        windows, batch_sampler=batches, collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id))
+
+
 def dev_macro_f1(tagger: UnitTagger, rows: list[dict]) -> tuple[float, np.ndarray]:
     logits = tagger.logits(rows)
     keep = [i for i, r in enumerate(rows) if r["label"] is not None]
@@ -132,16 +145,9 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     tagger = UnitTagger.from_base(resolve_base_model(cfg), cfg.context, cfg.num_layers)
     freeze(tagger.model, cfg.freeze_embeddings, cfg.freeze_layers)
     targets, weights = _targets(data.train, cfg)
-    windows = [w for w in tagger.encoder.windows(data.train, targets, weights) if any(t != IGNORE for t in w.labels)]
     label_weights = class_weights(targets, cfg.class_weighting)
     shuffle = torch.Generator().manual_seed(cfg.seed)
-    if cfg.group_by_length:
-        batches = LengthGroupedBatches([len(w.input_ids) for w in windows], cfg.batch_size, shuffle)
-    else:
-        batches = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(windows, generator=shuffle),
-                                                cfg.batch_size, drop_last=False)
-    loader = torch.utils.data.DataLoader(
-        windows, batch_sampler=batches, collate_fn=partial(collate, pad_id=tagger.tokenizer.pad_token_id))
+    loader = training_loader(tagger, data.train, targets, weights, cfg.batch_size, cfg.group_by_length, shuffle)
     trainable = [p for p in tagger.model.parameters() if p.requires_grad]
     # fused: one kernel over all parameters, the same update; 0.116 → 0.027 s per step on this CPU (README).
     optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True)
@@ -157,7 +163,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     elif accelerator.is_main_process:
         (out / "train_log.jsonl").unlink(missing_ok=True)  # a fresh run must not append to an old run's log
     if accelerator.is_main_process:
-        logger.info("training on %d windows (%d labelled units), %s", len(windows),
+        logger.info("training on %d windows (%d labelled units), %s", len(loader.dataset),
                     sum(t != IGNORE for t in targets), data.notes)
 
     for epoch in range(state["epoch"], cfg.epochs):
