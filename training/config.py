@@ -18,8 +18,8 @@ class TrainConfig:
     base_model: str = OFFLINE_BASE  # or any BERT-family Hub name / local folder
     trim_vocab: bool = True  # offline base only: keep the pieces Chinese reports need
     num_layers: int | None = None  # keep only the first N encoder layers (None: all)
-    # Frozen parameters get no gradient and no optimizer state: on the CPU the 11M-parameter
-    # embedding matrix alone costs a fifth of each step's time (README, "Training time").
+    # Frozen parameters get no gradient and no optimizer state: the embedding matrix is half of
+    # the default's parameters (README, "Training time on this CPU").
     freeze_embeddings: bool = False
     freeze_layers: int = 0  # the first N encoder layers stay as pretrained
     context: ContextConfig = field(default_factory=ContextConfig)
@@ -53,6 +53,8 @@ class TrainConfig:
                     setattr(self, f.name, float(value))
                 except ValueError:
                     raise GovtagError(f"{f.name} must be a number, got {value!r}") from None
+        if not isinstance(self.split_weights, dict):
+            raise GovtagError(f"split_weights must map split names to weights, got {self.split_weights!r}")
         for split, weight in self.split_weights.items():
             if split not in self.train_splits:
                 raise GovtagError(f"split_weights: {split!r} is not a training split ({', '.join(self.train_splits)})")

@@ -97,6 +97,8 @@ def test_bad_values_are_errors(config_file):
         load_config(config_file, ["freeze_layers=-2"])
     with pytest.raises(GovtagError, match=r"split_weights: 'fazi' is not a training split \(train\)"):
         load_config(config_file, ["train_splits=[train]", "split_weights={fazi: 2}"])
+    with pytest.raises(GovtagError, match="split_weights must map split names to weights, got 3"):
+        load_config(config_file, ["split_weights=3"])
     with pytest.raises(GovtagError, match="split_weights.train must be a number ≥ 0, got 'x'"):
         load_config(config_file, ["train_splits=[train]", "split_weights={train: x}"])
 
