@@ -74,6 +74,10 @@ def _build(cls, values: dict, where: str):
     unknown = sorted(set(values) - known)
     if unknown:
         raise GovtagError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    for f in fields(cls):  # checked before __post_init__ compares them with numbers
+        value = values.get(f.name)
+        if f.type in ("int", "int | None") and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise GovtagError(f"{where}: {f.name} must be a whole number, got {value!r}")
     return cls(**values)
 
 

@@ -93,6 +93,10 @@ def test_bad_values_are_errors(config_file):
         load_config(config_file, ["context.max_length=10"])
     with pytest.raises(GovtagError, match="section_headings must be 0"):
         load_config(config_file, ["context.section_headings=-1"])
+    with pytest.raises(GovtagError, match="freeze_layers must be a whole number, got 'abc'"):
+        load_config(config_file, ["freeze_layers=abc"])
+    with pytest.raises(GovtagError, match="context: section_headings must be a whole number, got 1.5"):
+        load_config(config_file, ["context.section_headings=1.5"])
     with pytest.raises(GovtagError, match="freeze_layers must be 0 or more"):
         load_config(config_file, ["freeze_layers=-2"])
     with pytest.raises(GovtagError, match=r"split_weights: 'fazi' is not a training split \(train\)"):
