@@ -10,8 +10,8 @@ import pytest
 from govtag.corpus import Document
 from govtag.dedup import duplicate_clusters
 from govtag.errors import GovtagError
-from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, leave_one_report_out, load_later_gold,
-                           load_splits, make_splits, save_splits)
+from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, leave_one_report_out,
+                           load_completed_later, load_later_gold, load_splits, make_splits, save_splits)
 
 
 def synthetic_docs() -> tuple[list[Document], dict[str, str]]:
@@ -55,14 +55,25 @@ def test_gold_added_later_trains_and_moves_no_other_report():
     assert make_splits(docs, kinds | {d: "targeted" for d in later}) != before
 
 
-def test_later_gold_is_read_from_the_splits_file(tmp_path):
+def test_completing_held_out_gold_later_moves_no_report():
+    docs, kinds = synthetic_docs()
+    before = make_splits(docs, kinds)
+    completed = [d for d, s in before.items() if s in ("dev", "test") and d.startswith("gwr-tgt")]
+    grown = kinds | {d: "full" for d in completed}  # their targeted gold was completed to whole reports
+    assert make_splits(docs, grown, completed_later=completed) == before
+    # Without the record, the completed reports would be dealt in the other stratum.
+    assert make_splits(docs, grown) != before
+
+
+@pytest.mark.parametrize("field, load", [("later_gold", load_later_gold), ("completed_later", load_completed_later)])
+def test_later_annotation_records_are_read_from_the_splits_file(tmp_path, field, load):
     path = tmp_path / "splits.json"
-    path.write_text(json.dumps({"splits": {"a": "train"}, "later_gold": ["a"]}), encoding="utf-8")
-    assert load_later_gold(path) == ["a"]
-    path.write_text(json.dumps({"splits": {"a": "train"}, "later_gold": "a"}), encoding="utf-8")
-    with pytest.raises(GovtagError, match="later_gold"):
-        load_later_gold(path)
-    assert load_later_gold(SPLITS_FILE), "the project records its second-round gold"
+    path.write_text(json.dumps({"splits": {"a": "train"}, field: ["a"]}), encoding="utf-8")
+    assert load(path) == ["a"]
+    path.write_text(json.dumps({"splits": {"a": "train"}, field: "a"}), encoding="utf-8")
+    with pytest.raises(GovtagError, match=field):
+        load(path)
+    assert load(SPLITS_FILE), "the project records its later gold"
 
 
 def test_near_duplicates_follow_the_held_out_member():
@@ -128,7 +139,8 @@ def test_recorded_splits_are_what_make_splits_gives_now(corpus_docs, corpus_unit
     clusters = duplicate_clusters(list(corpus_docs), corpus_dup_pairs)
     recorded = json.loads(SPLITS_FILE.read_text(encoding="utf-8"))
     assert recorded["seed"] == DEFAULT_SEED
-    given = make_splits(list(corpus_docs.values()), kinds, clusters, seed=DEFAULT_SEED, later_gold=recorded["later_gold"])
+    given = make_splits(list(corpus_docs.values()), kinds, clusters, seed=DEFAULT_SEED, later_gold=recorded["later_gold"],
+                        completed_later=recorded["completed_later"])
     assert given == load_splits() == recorded["splits"]
 
 

@@ -63,16 +63,16 @@ def cmd_data_splits(args) -> None:
     from .annotations import load_gold
     from .dedup import duplicate_clusters, near_duplicate_pairs
     from .segment import segment
-    from .splits import gold_kinds, load_later_gold, load_splits, make_splits, save_splits
+    from .splits import gold_kinds, load_completed_later, load_later_gold, load_splits, make_splits, save_splits
 
     docs = _docs(args)
     kinds = gold_kinds(load_gold(docs), {d: len(segment(doc.text, d)) for d, doc in docs.items()})
     pairs = near_duplicate_pairs(list(docs.values()))
-    later = load_later_gold()
+    later, completed = load_later_gold(), load_completed_later()
     split = make_splits(list(docs.values()), kinds, duplicate_clusters(list(docs), pairs), seed=args.seed,
-                        later_gold=later)
+                        later_gold=later, completed_later=completed)
     if args.write:
-        save_splits(split, seed=args.seed, later_gold=later,
+        save_splits(split, seed=args.seed, later_gold=later, completed_later=completed,
                     method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
         print("wrote data/splits.json")
     elif split != load_splits():

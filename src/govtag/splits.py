@@ -9,6 +9,8 @@
   lands in training.
 - Gold reports annotated after the splits were fixed (``later_gold`` in the file) train: adding
   gold never moves a report into or out of dev and test.
+- Held-out reports whose targeted gold was completed later (``completed_later``) are dealt as the
+  targeted reports they were when the splits were fixed, so completing them moves no report.
 
 The assignment is recorded in ``data/splits.json`` before any model is tuned; a test checks that
 the recorded file is what this code produces.
@@ -33,11 +35,14 @@ DEFAULT_SEED = 13
 
 
 def make_splits(docs: list[Document], gold_kind: dict[str, str], clusters: dict[str, str] | None = None,
-                seed: int = DEFAULT_SEED, later_gold: Iterable[str] = ()) -> dict[str, str]:
+                seed: int = DEFAULT_SEED, later_gold: Iterable[str] = (),
+                completed_later: Iterable[str] = ()) -> dict[str, str]:
     """doc_id → split. ``gold_kind`` maps gold documents to "full" or "targeted"; ``later_gold``
-    names gold reports annotated after the splits were fixed, which go to train."""
+    names gold reports annotated after the splits were fixed, which go to train;
+    ``completed_later`` names targeted reports whose gold was completed after that."""
     rng = random.Random(seed)
     later_gold = set(later_gold)
+    gold_kind = gold_kind | {d: "targeted" for d in completed_later}
     strata: dict[tuple, list[Document]] = defaultdict(list)
     split: dict[str, str] = {}
     for d in docs:
@@ -76,6 +81,11 @@ def load_later_gold(path: Path = SPLITS_FILE) -> list[str]:
     return _read_splits_file(path).get("later_gold", [])
 
 
+def load_completed_later(path: Path = SPLITS_FILE) -> list[str]:
+    """The targeted gold reports completed after the splits were fixed (they keep their split)."""
+    return _read_splits_file(path).get("completed_later", [])
+
+
 def _read_splits_file(path: Path) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -88,9 +98,10 @@ def _read_splits_file(path: Path) -> dict:
     bad = {s for s in data["splits"].values() if s not in SPLITS}
     if bad:
         raise GovtagError(f"{path}: field 'splits' has unknown split names {sorted(bad)} (expected {SPLITS})")
-    later = data.get("later_gold", [])
-    if not isinstance(later, list) or not all(isinstance(d, str) for d in later):
-        raise GovtagError(f"{path}: field 'later_gold' must be a list of doc_ids")
+    for name in ("later_gold", "completed_later"):
+        ids = data.get(name, [])
+        if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
+            raise GovtagError(f"{path}: field {name!r} must be a list of doc_ids")
     return data
 
 
