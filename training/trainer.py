@@ -156,6 +156,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
     model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)
 
     state = {"epoch": 0, "best_dev_macro_f1": -1.0, "best_epoch": None, "bad_epochs": 0}
+    best_dev_logits = None  # of the best epoch of this process's run; finish() recomputes them after a resume
     if resume:
         accelerator.load_state(str(checkpoint))
         state = json.loads((checkpoint / "state.json").read_text())
@@ -181,11 +182,12 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
             optimizer.zero_grad()
             losses.append(loss.item())
         tagger.model = accelerator.unwrap_model(model)
-        dev_f1, _ = dev_macro_f1(tagger, data.dev)
+        dev_f1, dev_logits = dev_macro_f1(tagger, data.dev)
         improved = dev_f1 > state["best_dev_macro_f1"]
         state.update(epoch=epoch + 1, bad_epochs=0 if improved else state["bad_epochs"] + 1)
         if improved:
             state.update(best_dev_macro_f1=dev_f1, best_epoch=epoch + 1)
+            best_dev_logits = dev_logits
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_macro_f1": round(dev_f1, 4),
                  "epoch_seconds": round(time.time() - epoch_start, 1)}
         accelerator.wait_for_everyone()
@@ -202,17 +204,22 @@ def train(cfg: TrainConfig, resume: bool = False, data: TrainingData | None = No
 
     if not accelerator.is_main_process:
         return out / "model"
-    return finish(cfg, data, out, time.time() - started, accelerator.device)
+    return finish(cfg, data, out, time.time() - started, accelerator.device, best_dev_logits)
 
 
-def finish(cfg: TrainConfig, data: TrainingData, out: Path, seconds: float, device=None) -> Path:
-    """Reload the best epoch, fit the temperature on dev, score the test sets, write ``model/``."""
+def finish(cfg: TrainConfig, data: TrainingData, out: Path, seconds: float, device=None,
+           dev_logits: np.ndarray | None = None) -> Path:
+    """Reload the best epoch, fit the temperature on dev, score the test sets, write ``model/``.
+
+    ``dev_logits``: the best epoch's dev logits, if the loop has them (the weights in ``best/`` are
+    the same, so scoring dev again would only cost time: a minute on this CPU)."""
     from ..eval.metrics import apply_temperature, fit_temperature
     from ..eval.report import evaluate
 
     tagger = UnitTagger.from_pretrained(out / "best")
     tagger.model.to(device or "cpu")
-    _, dev_logits = dev_macro_f1(tagger, data.dev)
+    if dev_logits is None:
+        _, dev_logits = dev_macro_f1(tagger, data.dev)
     keep = [i for i, r in enumerate(data.dev) if r["label"] is not None]
     tagger.temperature = fit_temperature(dev_logits[keep], [LABEL2ID[data.dev[i]["label"]] for i in keep])
     metrics = {}

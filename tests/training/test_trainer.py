@@ -147,6 +147,17 @@ def test_a_fresh_run_in_an_old_folder_starts_a_new_log(tiny_base, tmp_path, toy_
     assert card.count("\n| 1 |") == 1
 
 
+def test_finish_reusing_the_loops_dev_logits_equals_scoring_best_again(tiny_base, tmp_path, toy_data):
+    out = tmp_path / "run"
+    # Learning settings (as above), so that later epochs change the logits and only the best epoch's match.
+    cfg = tiny_config(tiny_base, out, "unit", epochs=8, learning_rate=3e-3, warmup_ratio=0.1)
+    reused = json.loads((train(cfg, data=toy_data) / "metrics.json").read_text())
+    rescored = json.loads((trainer.finish(cfg, toy_data, out, 0.0) / "metrics.json").read_text())
+    assert rescored["dev"]["scores"]["macro_f1"] >= 0.9
+    for name in ("dev", "test", "temperature"):
+        assert rescored[name] == reused[name], name
+
+
 # --- resume --------------------------------------------------------------------------------------------
 
 def test_resume_continues_after_the_last_epoch(tiny_base, tmp_path, toy_data):
