@@ -84,27 +84,21 @@ def test_unknown_key_is_named(config_file):
         load_config(config_file)
 
 
-def test_bad_values_are_errors(config_file):
-    with pytest.raises(GovtagError, match="context mode 'paragraph'"):
-        load_config(config_file, ["context.mode=paragraph"])
-    with pytest.raises(GovtagError, match="class_weighting"):
-        load_config(config_file, ["class_weighting=log"])
-    with pytest.raises(GovtagError, match="max_length"):
-        load_config(config_file, ["context.max_length=10"])
-    with pytest.raises(GovtagError, match="section_headings must be 0"):
-        load_config(config_file, ["context.section_headings=-1"])
-    with pytest.raises(GovtagError, match="freeze_layers must be a whole number, got 'abc'"):
-        load_config(config_file, ["freeze_layers=abc"])
-    with pytest.raises(GovtagError, match="context: section_headings must be a whole number, got 1.5"):
-        load_config(config_file, ["context.section_headings=1.5"])
-    with pytest.raises(GovtagError, match="freeze_layers must be 0 or more"):
-        load_config(config_file, ["freeze_layers=-2"])
-    with pytest.raises(GovtagError, match=r"split_weights: 'fazi' is not a training split \(train\)"):
-        load_config(config_file, ["train_splits=[train]", "split_weights={fazi: 2}"])
-    with pytest.raises(GovtagError, match="split_weights must map split names to weights, got 3"):
-        load_config(config_file, ["split_weights=3"])
-    with pytest.raises(GovtagError, match="split_weights.train must be a number ≥ 0, got 'x'"):
-        load_config(config_file, ["train_splits=[train]", "split_weights={train: x}"])
+@pytest.mark.parametrize("overrides, message", [
+    (["context.mode=paragraph"], "context mode 'paragraph'"),
+    (["class_weighting=log"], "class_weighting"),
+    (["context.max_length=10"], "max_length"),
+    (["context.section_headings=-1"], "section_headings must be 0"),
+    (["freeze_layers=abc"], "freeze_layers must be a whole number, got 'abc'"),
+    (["context.section_headings=1.5"], "context: section_headings must be a whole number, got 1.5"),
+    (["freeze_layers=-2"], "freeze_layers must be 0 or more"),
+    (["train_splits=[train]", "split_weights={fazi: 2}"], r"split_weights: 'fazi' is not a training split \(train\)"),
+    (["split_weights=3"], "split_weights must map split names to weights, got 3"),
+    (["train_splits=[train]", "split_weights={train: x}"], "split_weights.train must be a number ≥ 0, got 'x'"),
+])
+def test_bad_values_are_errors(config_file, overrides, message):
+    with pytest.raises(GovtagError, match=message):
+        load_config(config_file, overrides)
 
 
 def test_override_without_equals_sign(config_file):
