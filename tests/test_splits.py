@@ -117,6 +117,23 @@ def test_save_and_load_splits(tmp_path):
     assert load_splits(path) == {"a": "train", "b": "test"}
 
 
+def test_save_splits_keeps_hand_written_fields(tmp_path):
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps({"seed": 3, "decided": "2026-11-20, before tuning", "later_gold": ["a"],
+                                "splits": {"a": "train"}}), encoding="utf-8")
+    save_splits({"a": "train", "b": "dev"}, path, seed=4, later_gold=["a", "b"])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data == {"seed": 4, "decided": "2026-11-20, before tuning", "later_gold": ["a", "b"],
+                    "splits": {"a": "train", "b": "dev"}}
+
+
+def test_save_splits_replaces_an_unreadable_file(tmp_path):
+    path = tmp_path / "splits.json"
+    path.write_text("{", encoding="utf-8")
+    save_splits({"a": "train"}, path, seed=3)
+    assert json.loads(path.read_text(encoding="utf-8")) == {"seed": 3, "splits": {"a": "train"}}
+
+
 @pytest.mark.parametrize("content,message", [
     (None, "splits file not found"),
     ("{", "invalid JSON"),

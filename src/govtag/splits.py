@@ -69,7 +69,14 @@ def make_splits(docs: list[Document], gold_kind: dict[str, str], clusters: dict[
 
 
 def save_splits(split: dict[str, str], path: Path = SPLITS_FILE, **info) -> None:
-    path.write_text(json.dumps({**info, "splits": split}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    """Write ``split`` and the fields in ``info``; other fields of an existing file (hand-written
+    notes such as ``decided``) are kept."""
+    try:
+        kept = {k: v for k, v in _read_splits_file(path).items() if k != "splits"}
+    except GovtagError:  # no file yet, or one that cannot be read: nothing to keep
+        kept = {}
+    data = {**kept, **info, "splits": split}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
