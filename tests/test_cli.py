@@ -111,6 +111,20 @@ def test_data_splits_matches_the_recorded_file(capsys):
     assert "govtag: error" not in err
 
 
+def test_data_splits_refuses_to_reshuffle_when_new_gold_is_not_later_gold(monkeypatch, capsys):
+    # The mistake this guards against: gold added to train reports without listing them as later_gold.
+    import govtag.splits
+
+    recorded_later = govtag.splits.load_later_gold()
+    monkeypatch.setattr(govtag.splits, "load_later_gold", lambda: recorded_later[:-5])
+    monkeypatch.setattr(govtag.splits, "save_splits", lambda *a, **k: pytest.fail("the splits file was rewritten"))
+    assert main(["data", "splits"]) == 2
+    err = capsys.readouterr().err
+    assert "into or out of dev/test/fazhi" in err and "later_gold" in err and "Traceback" not in err
+    assert main(["data", "splits", "--write"]) == 2
+    assert "refusing to rewrite data/splits.json" in capsys.readouterr().err
+
+
 # --- sheets and labels on a small corpus of our own -----------------------------------------------
 
 @pytest.fixture

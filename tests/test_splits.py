@@ -10,7 +10,7 @@ import pytest
 from govtag.corpus import Document
 from govtag.dedup import duplicate_clusters
 from govtag.errors import GovtagError
-from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, leave_one_report_out,
+from govtag.splits import (DEFAULT_SEED, SPLITS, SPLITS_FILE, gold_kinds, held_out_moves, leave_one_report_out,
                            load_completed_later, load_later_gold, load_splits, make_splits, save_splits)
 
 
@@ -94,6 +94,13 @@ def test_near_duplicates_follow_the_held_out_member():
         d: s for d, s in split.items() if d not in ("gwr-silver-00", "gwr-silver-01", "gwr-silver-02", train_gold)}
     for a, b, _ in pairs:
         assert moved[a] == moved[b]
+
+
+def test_held_out_moves_lists_reports_entering_or_leaving_dev_test_fazhi():
+    recorded = {"a": "train", "b": "test", "c": "dev", "d": "train", "e": "fazhi"}
+    split = {"a": "test", "b": "train", "c": "dev", "d": "train", "e": "fazhi", "f": "dev"}
+    assert held_out_moves(recorded, split) == ["a: train → test", "b: test → train"]
+    assert held_out_moves(recorded, recorded) == []
 
 
 def test_gold_kinds_full_or_targeted():

@@ -63,7 +63,8 @@ def cmd_data_splits(args) -> None:
     from .annotations import load_gold
     from .dedup import duplicate_clusters, near_duplicate_pairs
     from .segment import segment
-    from .splits import gold_kinds, load_completed_later, load_later_gold, load_splits, make_splits, save_splits
+    from .splits import (gold_kinds, held_out_moves, load_completed_later, load_later_gold, load_splits, make_splits,
+                         save_splits)
 
     docs = _docs(args)
     kinds = gold_kinds(load_gold(docs), {d: len(segment(doc.text, d)) for d, doc in docs.items()})
@@ -71,15 +72,29 @@ def cmd_data_splits(args) -> None:
     later, completed = load_later_gold(), load_completed_later()
     split = make_splits(list(docs.values()), kinds, duplicate_clusters(list(docs), pairs), seed=args.seed,
                         later_gold=later, completed_later=completed)
-    if args.write:
-        save_splits(split, seed=args.seed, later_gold=later, completed_later=completed,
-                    method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
-        print("wrote data/splits.json")
-    elif split != load_splits():
-        raise GovtagError("data/splits.json differs from what the current annotations give; "
-                          "splits are fixed before tuning — change them only deliberately, with --write")
-    else:
+    try:
+        recorded = load_splits()
+    except GovtagError:
+        if not args.write:
+            raise
+        recorded = {}  # no readable file yet: --write creates it
+    if split == recorded:
         print(f"data/splits.json matches (seed {args.seed}); near-duplicate report pairs: {len(pairs)}")
+        return
+    # New gold reports not listed as later_gold would be dealt afresh and reshuffle dev and test.
+    moves = held_out_moves(recorded, split)
+    why = (f"; it would move {len(moves)} report(s) into or out of dev/test/fazhi ({', '.join(moves[:5])}"
+           f"{', …' if len(moves) > 5 else ''}). Gold reports annotated after the splits were fixed belong"
+           " under 'later_gold' in data/splits.json (they train), held-out reports completed later under"
+           " 'completed_later'") if moves else ""
+    if not args.write:
+        raise GovtagError("data/splits.json differs from what the current annotations give" + why +
+                          "; splits are fixed before tuning — change them only deliberately, with --write")
+    if moves and not args.redeal:
+        raise GovtagError("refusing to rewrite data/splits.json" + why + "; add --redeal to re-deal the splits on purpose")
+    save_splits(split, seed=args.seed, later_gold=later, completed_later=completed,
+                method="govtag.splits.make_splits over gold kinds and near-duplicate clusters")
+    print("wrote data/splits.json")
 
 
 def cmd_data_dedup(args) -> None:
@@ -274,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_data_build)
     p = data.add_parser("splits", help="check (or --write) data/splits.json")
     p.add_argument("--write", action="store_true")
+    p.add_argument("--redeal", action="store_true", help="with --write: allow reports to move into or out of dev/test")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.set_defaults(func=cmd_data_splits)
     p = data.add_parser("dedup", help="list near-duplicate report pairs")

@@ -112,6 +112,14 @@ def _read_splits_file(path: Path) -> dict:
     return data
 
 
+def held_out_moves(recorded: dict[str, str], split: dict[str, str]) -> list[str]:
+    """The reports that ``split`` would move into or out of dev, test or fazhi compared with the
+    ``recorded`` splits, as "doc_id: old → new"."""
+    held_out = ("dev", "test", "fazhi")
+    return [f"{d}: {recorded[d]} → {s}" for d, s in sorted(split.items())
+            if d in recorded and recorded[d] != s and (recorded[d] in held_out or s in held_out)]
+
+
 def leave_one_report_out(doc_ids: list[str]) -> Iterator[tuple[list[str], str]]:
     """(training reports, held-out report) for each report in turn."""
     for held_out in doc_ids:
