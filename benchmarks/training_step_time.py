@@ -21,7 +21,6 @@ from govtag.training.data import load_training_data
 from govtag.training.trainer import _targets, class_weights, freeze, training_loader, weighted_loss
 
 
-
 def matmul_rate(m: int = 370, k: int = 384, n: int = 1536, repeats: int = 200) -> float:
     """GFLOP/s of one fp32 matrix product the size of a default step's feed-forward layer
     (8 windows x ~46 tokens, hidden 384, intermediate 1536): the ceiling for this CPU's steps."""
